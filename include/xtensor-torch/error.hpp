@@ -1,0 +1,152 @@
+// xtt::conversion_error, the one exception xtensor-torch throws for bad input,
+// and the one way its messages describe a tensor.
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef XTENSOR_TORCH_ERROR_HPP
+#define XTENSOR_TORCH_ERROR_HPP
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "detail/config.hpp"
+#include "detail/dtype_map.hpp"
+
+XTT_NAMESPACE_BEGIN
+
+/**
+ * @brief Thrown when a tensor or an xtensor / Eigen object can't be converted as asked.
+ *
+ * Every message has one shape: `xtensor-torch: can't <operation> <tensor>: <what
+ * is wrong>; <what to do>`, where `<what to do>` names the xtt::stage flag that
+ * allows the step (and what it costs) and the LibTorch call that does it by hand.
+ * Derives from `std::invalid_argument`, so code that catches that keeps working.
+ */
+class conversion_error : public std::invalid_argument
+{
+public:
+
+    using std::invalid_argument::invalid_argument;
+};
+
+/**
+ * @brief Describes a tensor the way every xtensor-torch message does:
+ * "cuda:0 float32 [2, 3] strides [1, 2] requires_grad".
+ *
+ * Device, dtype, sizes, then strides and a non-zero storage offset (strided
+ * tensors only), then the layout when it is not strided, and the states that
+ * matter for a conversion (conj, neg, requires_grad, quantized, nested).
+ * Never throws for an odd tensor: undefined and nested ones are described too.
+ * @param t any tensor, also an undefined one.
+ * @return the description.
+ */
+inline std::string describe(const at::Tensor& t);
+
+namespace detail
+{
+    inline std::string_view layout_name(c10::Layout layout)
+    {
+        switch (layout)
+        {
+            case c10::kStrided:
+                return "strided";
+            case c10::kSparse:
+                return "sparse_coo";
+            case c10::kSparseCsr:
+                return "sparse_csr";
+            case c10::kSparseCsc:
+                return "sparse_csc";
+            case c10::kSparseBsr:
+                return "sparse_bsr";
+            case c10::kSparseBsc:
+                return "sparse_bsc";
+            case c10::kMkldnn:
+                return "mkldnn";
+            default:
+                return "non-strided";
+        }
+    }
+
+    template <class Range>
+    void write_list(std::ostream& os, const Range& values)
+    {
+        os << '[';
+        bool first = true;
+        for (auto v : values)
+        {
+            os << (first ? "" : ", ") << v;
+            first = false;
+        }
+        os << ']';
+    }
+
+    /// Throws conversion_error("xtensor-torch: can't <what>: <reason>; <fix>").
+    [[noreturn]] inline void fail(std::string_view what, std::string_view reason, std::string_view fix)
+    {
+        std::string message;
+        message.reserve(64 + what.size() + reason.size() + fix.size());
+        message.append("xtensor-torch: can't ").append(what).append(": ").append(reason);
+        if (!fix.empty())
+        {
+            message.append("; ").append(fix);
+        }
+        throw conversion_error(message);
+    }
+}
+
+/************************
+ * describe, out of line *
+ ************************/
+
+inline std::string describe(const at::Tensor& t)
+{
+    if (!t.defined())
+    {
+        return "undefined tensor";
+    }
+    std::ostringstream os;
+    os << t.device().str() << ' ' << dtype_name(t.scalar_type());
+    if (t.is_nested())
+    {
+        os << " nested";
+    }
+    else
+    {
+        os << ' ';
+        detail::write_list(os, t.sizes());
+        if (t.layout() == c10::kStrided)
+        {
+            os << " strides ";
+            detail::write_list(os, t.strides());
+            if (t.has_storage() && t.storage_offset() != 0)
+            {
+                os << " offset " << t.storage_offset();
+            }
+        }
+        else
+        {
+            os << ' ' << detail::layout_name(t.layout());
+        }
+    }
+    if (t.is_quantized())
+    {
+        os << " quantized";
+    }
+    if (t.is_conj())
+    {
+        os << " conj";
+    }
+    if (t.is_neg())
+    {
+        os << " neg";
+    }
+    if (t.requires_grad())
+    {
+        os << " requires_grad";
+    }
+    return os.str();
+}
+
+XTT_NAMESPACE_END
+
+#endif

@@ -1,0 +1,469 @@
+// torch -> xtensor zero-copy views: xtt::view and the container it returns,
+// xtt::tensor_view.
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef XTENSOR_TORCH_VIEW_HPP
+#define XTENSOR_TORCH_VIEW_HPP
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <limits>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "detail/config.hpp"
+#include "detail/dtype_map.hpp"
+#include "detail/xtensor_compat.hpp"
+#include "error.hpp"
+#include "stage.hpp"
+
+XTT_NAMESPACE_BEGIN
+
+/// @brief The rank argument of xtt::view for a rank known only at run time.
+inline constexpr std::size_t dynamic = std::numeric_limits<std::size_t>::max();
+
+template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic>
+class tensor_view;
+
+namespace detail
+{
+    struct view_factory;
+
+    template <class T, std::size_t N>
+    using view_shape_t = std::conditional_t<N == dynamic, xt::svector<std::size_t, 4>, std::array<std::size_t, N>>;
+
+    template <class T, std::size_t N, xt::layout_type L>
+    using view_temporary_t = std::conditional_t<
+        N == dynamic,
+        xt::xarray<std::remove_const_t<T>, L == xt::layout_type::dynamic ? XTENSOR_DEFAULT_LAYOUT : L>,
+        xt::xtensor<std::remove_const_t<T>, (N == dynamic ? 0 : N), L == xt::layout_type::dynamic ? XTENSOR_DEFAULT_LAYOUT : L>>;
+}
+
+XTT_NAMESPACE_END
+
+namespace xt
+{
+    // The traits xtensor reads to treat xtt::tensor_view as a strided container
+    // (specialisations of xtensor's extension points; no names are added to xt).
+    template <class T, std::size_t N, layout_type L>
+    struct xcontainer_inner_types<xtt::tensor_view<T, N, L>>
+    {
+        using storage_type = xbuffer_adaptor<T*, no_ownership, std::allocator<std::remove_const_t<T>>>;
+        using reference = inner_reference_t<storage_type>;
+        using const_reference = typename storage_type::const_reference;
+        using size_type = typename storage_type::size_type;
+        using shape_type = xtt::detail::view_shape_t<T, N>;
+        using strides_type = get_strides_t<shape_type>;
+        using backstrides_type = get_strides_t<shape_type>;
+        using inner_shape_type = shape_type;
+        using inner_strides_type = strides_type;
+        using inner_backstrides_type = backstrides_type;
+        using temporary_type = xtt::detail::view_temporary_t<T, N, L>;
+        static constexpr layout_type layout = L;
+    };
+
+    template <class T, std::size_t N, layout_type L>
+    struct xiterable_inner_types<xtt::tensor_view<T, N, L>> : xcontainer_iterable_types<xtt::tensor_view<T, N, L>>
+    {
+    };
+}
+
+XTT_NAMESPACE_BEGIN
+
+/**
+ * @brief An xtensor container over a tensor's memory, which it keeps alive.
+ *
+ * What xtt::view returns: usable in every xtensor expression, assignable,
+ * printable. Its elements are the tensor's elements, with the tensor's strides
+ * and storage offset; it holds a reference to the tensor's storage, so it stays
+ * valid after every tensor handle is gone.
+ *
+ * It has view semantics: assignment (`=`, `+=`, `xt::noalias(v) = ...`,
+ * `fill`) writes every element where the tensor has it and never changes the
+ * view's shape or strides; a right-hand side of another shape is broadcast, and
+ * one that aliases the view is evaluated into a temporary first. Copying a
+ * tensor_view makes a second view of the same memory; assigning one view to
+ * another copies elements, as xtensor's own views do.
+ *
+ * @tparam T the element type; `const T` for a read-only view.
+ * @tparam N the rank, or xtt::dynamic.
+ * @tparam L `xt::layout_type::row_major` or `column_major` for a view whose
+ *         layout is static (xtensor then takes its contiguous, SIMD paths), or
+ *         `dynamic` for any strides.
+ */
+template <class T, std::size_t N, xt::layout_type L>
+class tensor_view : public xt::xstrided_container<tensor_view<T, N, L>>,
+                    public xt::xview_semantic<tensor_view<T, N, L>>
+{
+public:
+
+    using self_type = tensor_view<T, N, L>;
+    using base_type = xt::xstrided_container<self_type>;
+    using semantic_base = xt::xview_semantic<self_type>;
+    using storage_type = typename base_type::storage_type;
+    using value_type = typename base_type::value_type;
+    using reference = typename base_type::reference;
+    using const_reference = typename base_type::const_reference;
+    using pointer = typename base_type::pointer;
+    using size_type = typename base_type::size_type;
+    using shape_type = typename base_type::shape_type;
+    using strides_type = typename base_type::strides_type;
+    using backstrides_type = typename base_type::backstrides_type;
+    using temporary_type = typename semantic_base::temporary_type;
+    using expression_tag = xt::xtensor_expression_tag;
+
+    static constexpr std::size_t rank = N;
+
+    tensor_view(const tensor_view&) = default;
+    tensor_view(tensor_view&&) noexcept = default;
+    ~tensor_view() = default;
+
+    tensor_view& operator=(const tensor_view& rhs);
+    tensor_view& operator=(tensor_view&& rhs);
+
+    template <class E>
+    tensor_view& operator=(const xt::xexpression<E>& e);
+
+    template <class E>
+    xt::disable_xexpression<E, tensor_view>& operator=(const E& value);
+
+    void fill(const value_type& value);
+
+    /// @brief The storage this view keeps alive.
+    const c10::Storage& tensor_storage() const noexcept;
+
+private:
+
+    tensor_view(storage_type&& storage,
+                shape_type&& shape,
+                strides_type&& strides,
+                backstrides_type&& backstrides,
+                xt::layout_type layout,
+                c10::Storage keep_alive) noexcept;
+
+    storage_type& storage_impl() noexcept;
+    const storage_type& storage_impl() const noexcept;
+
+    void assign_temporary_impl(temporary_type&& tmp);
+
+    template <class E, class F>
+    tensor_view& scalar_computed_assign(const E& e, F&& f);
+
+    // A view's geometry is the tensor's: it never changes.
+    using base_type::reshape;
+    using base_type::resize;
+
+    storage_type m_storage;
+    c10::Storage m_keep_alive;
+
+    friend class xt::xcontainer<self_type>;
+    friend class xt::xsemantic_base<self_type>;
+    friend class xt::xview_semantic<self_type>;
+    friend struct detail::view_factory;
+};
+
+/**
+ * @brief A zero-copy xtensor view of a tensor's memory.
+ *
+ * *Shares memory* (strides and storage offset honoured) · *Keeps alive* the
+ * tensor's storage, also after `t` and every staged temporary are gone ·
+ * *May copy* only with the flags in `policy` (`to_cpu`, `resolve_conj`,
+ * `resolve_neg`, `to_dense`, `contiguous`); `detach` never copies.
+ *
+ * Like PyTorch's `Tensor.numpy()`: the dtype must match `T` exactly (a view
+ * never casts), and `requires_grad` is refused only while grad mode is on.
+ * A writable view of a tensor whose elements overlap in memory (expanded,
+ * stride 0) is refused; `view<const T>` reads it.
+ *
+ * @tparam T the element type, e.g. `float`, `std::complex<double>`,
+ *         `c10::Half`; `const T` for a read-only view.
+ * @tparam N the rank, or xtt::dynamic (the default).
+ * @tparam L `xt::layout_type::dynamic` (default: any strides), or `row_major`
+ *         / `column_major`: the tensor must be contiguous in that layout,
+ *         or `policy` must allow `stage::contiguous`.
+ * @param t the tensor.
+ * @param policy the staging steps allowed (default: none).
+ * @return a tensor_view<T, N, L>.
+ * @throws conversion_error for a dtype or rank mismatch, for an undefined,
+ *         meta, quantized or nested tensor, and for a state that needs a step
+ *         `policy` does not allow; the message names the flag and the LibTorch call.
+ *
+ * @code
+ * torch::Tensor t = torch::arange(6, torch::kFloat32).reshape({2, 3});
+ * auto v = xtt::view<float, 2>(t);    // shares t's memory
+ * v(1, 2) = 42;                       // t[1][2] is now 42
+ * @endcode
+ */
+template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic>
+tensor_view<T, N, L> view(const at::Tensor& t, stage policy = stage::none);
+
+namespace detail
+{
+    template <class T>
+    T* typed_data(const at::Tensor& t) noexcept
+    {
+#if XTT_HAS_CONST_DATA_PTR
+        if constexpr (std::is_const_v<T>)
+        {
+            return static_cast<T*>(t.const_data_ptr());
+        }
+        else
+        {
+            return static_cast<T*>(t.mutable_data_ptr());
+        }
+#else
+        return static_cast<T*>(t.data_ptr());
+#endif
+    }
+
+    inline constexpr std::string_view view_any_layout = "view it with xt::layout_type::dynamic, which takes any strides";
+
+    template <class T, xt::layout_type L>
+    constexpr request view_request() noexcept
+    {
+        return request{"view",
+                       "as xtensor",
+                       L,
+                       std::is_const_v<T> ? access::read_only : access::read_write,
+                       view_any_layout};
+    }
+
+    [[noreturn]] inline void refuse_dtype(const request& r, const at::Tensor& t, at::ScalarType wanted)
+    {
+        std::string reason = "its dtype is ";
+        reason.append(dtype_name(t.scalar_type())).append(", not ").append(dtype_name(wanted)).append(" (a view never casts)");
+        std::string fix = "ask for the tensor's own element type, use xtt::to_xarray<T>(t) for a cast copy, or call .to(";
+        fix.append(dtype_constant(wanted)).append(") first");
+        fail(what_of(r, t), reason, fix);
+    }
+
+    [[noreturn]] inline void refuse_rank(const request& r, const at::Tensor& t, std::size_t wanted)
+    {
+        const std::string has = std::to_string(t.dim());
+        fail(what_of(r, t),
+             "it has rank " + has + ", not " + std::to_string(wanted),
+             "ask for rank " + has + " (or xtt::dynamic), or call .reshape(...), .unsqueeze(...) or .squeeze(...) first");
+    }
+
+    [[noreturn]] inline void refuse_unsupported_dtype(const request& r, const at::Tensor& t)
+    {
+        fail(what_of(r, t),
+             std::string("dtype ") + std::string(dtype_name(t.scalar_type())) + " has no C++ element type in xtensor-torch",
+             "call .to(torch::kFloat32) (or another supported dtype) first");
+    }
+
+    /// The checks of every typed conversion that no stage flag changes.
+    template <class T, std::size_t N>
+    void check_type_and_rank(const request& r, const at::Tensor& t)
+    {
+        if (is_unfixable(t))
+        {
+            refuse_unfixable(r, t);
+        }
+        if (t.scalar_type() != scalar_type_v<T>)
+        {
+            refuse_dtype(r, t, scalar_type_v<T>);
+        }
+        if constexpr (N != dynamic)
+        {
+            if (static_cast<std::size_t>(t.dim()) != N)
+            {
+                refuse_rank(r, t, N);
+            }
+        }
+    }
+
+    struct view_factory
+    {
+        /// The view of a staged tensor `s`: CPU, strided, ready for the request.
+        template <class T, std::size_t N, xt::layout_type L>
+        static tensor_view<T, N, L> make(const at::Tensor& s)
+        {
+            using view_type = tensor_view<T, N, L>;
+            using shape_type = typename view_type::shape_type;
+            using strides_type = typename view_type::strides_type;
+            using backstrides_type = typename view_type::backstrides_type;
+            using storage_type = typename view_type::storage_type;
+
+            const c10::IntArrayRef sizes = s.sizes();
+            const std::size_t rank = sizes.size();
+            shape_type shape = xtl::make_sequence<shape_type>(rank, std::size_t(0));
+            strides_type strides = xtl::make_sequence<strides_type>(rank, std::ptrdiff_t(0));
+            backstrides_type backstrides = xtl::make_sequence<backstrides_type>(rank, std::ptrdiff_t(0));
+            std::copy(sizes.begin(), sizes.end(), shape.begin());
+
+            const std::int64_t numel = s.numel();
+            xt::layout_type layout = L;
+            std::size_t span = static_cast<std::size_t>(numel);
+            if (L != xt::layout_type::dynamic || numel == 0)
+            {
+                // static layout (checked by staging), or no data: xtensor's own strides
+                layout = L == xt::layout_type::dynamic ? xt::layout_type::row_major : L;
+                xt::compute_strides(shape, layout, strides, backstrides);
+            }
+            else
+            {
+                const c10::IntArrayRef torch_strides = s.strides();
+                span = 1;
+                for (std::size_t i = 0; i < rank; ++i)
+                {
+                    if (sizes[i] != 1)
+                    {
+                        strides[i] = static_cast<std::ptrdiff_t>(torch_strides[i]);
+                        backstrides[i] = strides[i] * static_cast<std::ptrdiff_t>(sizes[i] - 1);
+                        span += static_cast<std::size_t>(backstrides[i]);
+                    }
+                }
+                layout = s.is_contiguous() ? xt::layout_type::row_major
+                         : is_contiguous_in(sizes, torch_strides, false) ? xt::layout_type::column_major
+                                                                         : xt::layout_type::dynamic;
+            }
+            return view_type(storage_type(typed_data<T>(s), span),
+                             std::move(shape),
+                             std::move(strides),
+                             std::move(backstrides),
+                             layout,
+                             s.storage());
+        }
+    };
+}
+
+/****************************
+ * tensor_view, out of line *
+ ****************************/
+
+template <class T, std::size_t N, xt::layout_type L>
+inline tensor_view<T, N, L>::tensor_view(storage_type&& storage,
+                                         shape_type&& shape,
+                                         strides_type&& strides,
+                                         backstrides_type&& backstrides,
+                                         xt::layout_type layout,
+                                         c10::Storage keep_alive) noexcept
+    : base_type(std::move(shape), std::move(strides), std::move(backstrides), std::move(layout)),
+      m_storage(std::move(storage)),
+      m_keep_alive(std::move(keep_alive))
+{
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+inline auto tensor_view<T, N, L>::operator=(const tensor_view& rhs) -> tensor_view&
+{
+    static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
+    // as an expression: xview_semantic's own copy assignment copies nothing
+    semantic_base::operator=(static_cast<const xt::xexpression<tensor_view>&>(rhs));
+    return *this;
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+inline auto tensor_view<T, N, L>::operator=(tensor_view&& rhs) -> tensor_view&
+{
+    static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
+    // as an expression: xview_semantic's own copy assignment copies nothing
+    semantic_base::operator=(static_cast<const xt::xexpression<tensor_view>&>(rhs));
+    return *this;
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+template <class E>
+inline auto tensor_view<T, N, L>::operator=(const xt::xexpression<E>& e) -> tensor_view&
+{
+    static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
+    semantic_base::operator=(e);
+    return *this;
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+template <class E>
+inline auto tensor_view<T, N, L>::operator=(const E& value) -> xt::disable_xexpression<E, tensor_view>&
+{
+    fill(static_cast<value_type>(value));
+    return *this;
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+inline void tensor_view<T, N, L>::fill(const value_type& value)
+{
+    static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
+    if (this->is_contiguous())
+    {
+        std::fill(m_storage.begin(), m_storage.end(), value);
+    }
+    else
+    {
+        std::fill(this->begin(), this->end(), value);
+    }
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+inline const c10::Storage& tensor_view<T, N, L>::tensor_storage() const noexcept
+{
+    return m_keep_alive;
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+inline auto tensor_view<T, N, L>::storage_impl() noexcept -> storage_type&
+{
+    return m_storage;
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+inline auto tensor_view<T, N, L>::storage_impl() const noexcept -> const storage_type&
+{
+    return m_storage;
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+inline void tensor_view<T, N, L>::assign_temporary_impl(temporary_type&& tmp)
+{
+    // Through the strides (linear when both sides are contiguous alike), never
+    // by copying storage: the view's memory need not be contiguous.
+    xt::assign_data(*this, tmp, true);
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+template <class E, class F>
+inline auto tensor_view<T, N, L>::scalar_computed_assign(const E& e, F&& f) -> tensor_view&
+{
+    static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
+    if (this->is_contiguous())
+    {
+        for (auto& x : m_storage)
+        {
+            x = f(x, e);
+        }
+    }
+    else
+    {
+        for (auto it = this->begin(); it != this->end(); ++it)
+        {
+            *it = f(*it, e);
+        }
+    }
+    return *this;
+}
+
+/***********************
+ * view, out of line   *
+ ***********************/
+
+template <class T, std::size_t N, xt::layout_type L>
+inline tensor_view<T, N, L> view(const at::Tensor& t, stage policy)
+{
+    static_assert(has_scalar_type_v<T>,
+                  "xtt::view<T>: T has no LibTorch dtype; use one of the types in the README's dtype table, "
+                  "or xtt::visit for a runtime dtype");
+    static_assert(!std::is_volatile_v<T> && !std::is_reference_v<T>, "xtt::view<T>: T must be a plain or const element type");
+    static_assert(N == dynamic || N <= 64, "xtt::view<T, N>: N must be a rank (0..64) or xtt::dynamic");
+    static_assert(L == xt::layout_type::dynamic || L == xt::layout_type::row_major || L == xt::layout_type::column_major,
+                  "xtt::view<T, N, L>: L must be xt::layout_type::row_major, column_major or dynamic");
+    constexpr detail::request r = detail::view_request<T, L>();
+    detail::check_type_and_rank<T, N>(r, t);
+    at::Tensor holder;
+    return detail::view_factory::make<T, N, L>(detail::stage_into(t, policy, r, holder));
+}
+
+XTT_NAMESPACE_END
+
+#endif

@@ -1,0 +1,14 @@
+// xtensor-torch: LibTorch tensors as xtensor expressions and back. Includes
+// every header but eigen.hpp, which needs Eigen.
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef XTENSOR_TORCH_HPP
+#define XTENSOR_TORCH_HPP
+
+#include "version.hpp"
+#include "error.hpp"
+#include "dtype.hpp"
+#include "stage.hpp"
+#include "view.hpp"
+#include "convert.hpp"
+
+#endif

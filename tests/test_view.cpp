@@ -1,0 +1,611 @@
+// Tests of view.hpp: zero-copy views of every dtype and geometry, static
+// layouts, writes that land where they belong, refusals, lifetime.
+// SPDX-License-Identifier: BSD-3-Clause
+#include <cstdlib>
+#include <functional>
+#include <new>
+
+#include <xtensor/xmath.hpp>
+#include <xtensor/xmanipulation.hpp>
+#include <xtensor/xview.hpp>
+
+#include "alloc_counter.hpp"
+#include "common.hpp"
+
+using namespace xtt_test;
+
+namespace
+{
+    template <class F>
+    void with_rank(std::int64_t rank, F&& f)
+    {
+        switch (rank)
+        {
+            case 0: return f(std::integral_constant<std::size_t, 0>{});
+            case 1: return f(std::integral_constant<std::size_t, 1>{});
+            case 2: return f(std::integral_constant<std::size_t, 2>{});
+            case 3: return f(std::integral_constant<std::size_t, 3>{});
+            case 4: return f(std::integral_constant<std::size_t, 4>{});
+            case 5: return f(std::integral_constant<std::size_t, 5>{});
+            default: FAIL() << "rank " << rank << " not covered";
+        }
+    }
+
+    template <class T>
+    constexpr at::ScalarType dtype_of = xtt::scalar_type_v<T>;
+
+    /// A dtype other than T's, for mismatch tests.
+    template <class T>
+    at::ScalarType other_dtype()
+    {
+        return dtype_of<T> == at::kFloat ? at::kDouble : at::kFloat;
+    }
+}
+
+template <class T>
+class view_typed : public ::testing::Test
+{
+};
+TYPED_TEST_SUITE(view_typed, all_element_types);
+
+TYPED_TEST(view_typed, every_geometry_shares_memory)
+{
+    using T = TypeParam;
+    for (const auto& var : variants(dtype_of<T>))
+    {
+        SCOPED_TRACE(var.name);
+        const at::Tensor reference = var.tensor.clone();
+        if (var.overlapping)
+        {
+            EXPECT_CONVERSION_ERROR(xtt::view<T>(var.tensor), "overlap", "xtt::stage::contiguous", ".contiguous()", "const");
+            continue;
+        }
+        auto v = xtt::view<T>(var.tensor);
+        EXPECT_TRUE(values_equal(v, reference));
+        EXPECT_SHARES_MEMORY(v, var.tensor);
+    }
+}
+
+TYPED_TEST(view_typed, const_view_reads_every_geometry_in_place)
+{
+    using T = TypeParam;
+    for (const auto& var : variants(dtype_of<T>))
+    {
+        SCOPED_TRACE(var.name);
+        auto v = xtt::view<const T>(var.tensor);
+        static_assert(std::is_same_v<typename decltype(v)::reference, const T&>);
+        EXPECT_TRUE(values_equal(v, var.tensor));
+        if (var.tensor.numel() > 0)
+        {
+            EXPECT_EQ(static_cast<const void*>(v.data()), var.tensor.data_ptr());
+        }
+    }
+}
+
+TYPED_TEST(view_typed, fixed_rank_view_shares_memory)
+{
+    using T = TypeParam;
+    for (const auto& var : variants(dtype_of<T>))
+    {
+        SCOPED_TRACE(var.name);
+        if (var.overlapping)
+        {
+            continue;
+        }
+        const at::Tensor reference = var.tensor.clone();
+        with_rank(var.tensor.dim(), [&](auto n) {
+            auto v = xtt::view<T, decltype(n)::value>(var.tensor);
+            static_assert(std::tuple_size<typename decltype(v)::shape_type>::value == decltype(n)::value);
+            EXPECT_TRUE(values_equal(v, reference));
+            EXPECT_SHARES_MEMORY(v, var.tensor);
+        });
+    }
+}
+
+TYPED_TEST(view_typed, row_major_view_needs_a_row_major_tensor)
+{
+    using T = TypeParam;
+    for (const auto& var : variants(dtype_of<T>))
+    {
+        SCOPED_TRACE(var.name);
+        const at::Tensor reference = var.tensor.clone();
+        if (var.tensor.is_contiguous())
+        {
+            auto v = xtt::view<T, xtt::dynamic, xt::layout_type::row_major>(var.tensor);
+            EXPECT_EQ(v.layout(), xt::layout_type::row_major);
+            EXPECT_TRUE(values_equal(v, reference));
+            EXPECT_SHARES_MEMORY(v, var.tensor);
+            continue;
+        }
+        EXPECT_CONVERSION_ERROR((xtt::view<T, xtt::dynamic, xt::layout_type::row_major>(var.tensor)),
+                                "not row-major contiguous", "xtt::stage::contiguous", ".contiguous()",
+                                "xt::layout_type::dynamic");
+        auto copy = xtt::view<T, xtt::dynamic, xt::layout_type::row_major>(var.tensor, xtt::stage::contiguous);
+        EXPECT_TRUE(values_equal(copy, reference));
+        EXPECT_NE(static_cast<const void*>(copy.data()), var.tensor.data_ptr());
+    }
+}
+
+TYPED_TEST(view_typed, column_major_view_needs_a_column_major_tensor)
+{
+    using T = TypeParam;
+    for (const auto& var : variants(dtype_of<T>))
+    {
+        SCOPED_TRACE(var.name);
+        const at::Tensor reference = var.tensor.clone();
+        if (is_column_major(var.tensor))
+        {
+            auto v = xtt::view<T, xtt::dynamic, xt::layout_type::column_major>(var.tensor);
+            EXPECT_EQ(v.layout(), xt::layout_type::column_major);
+            EXPECT_TRUE(values_equal(v, reference));
+            EXPECT_SHARES_MEMORY(v, var.tensor);
+            continue;
+        }
+        EXPECT_CONVERSION_ERROR((xtt::view<T, xtt::dynamic, xt::layout_type::column_major>(var.tensor)),
+                                "not column-major contiguous", "xtt::stage::contiguous", "contiguous()");
+        auto copy = xtt::view<T, xtt::dynamic, xt::layout_type::column_major>(var.tensor, xtt::stage::contiguous);
+        EXPECT_TRUE(values_equal(copy, reference));
+        EXPECT_TRUE(is_column_major(xtt::as_tensor(copy)));
+    }
+}
+
+TYPED_TEST(view_typed, dtype_mismatch_names_both_dtypes_and_the_cast)
+{
+    using T = TypeParam;
+    const at::ScalarType other = other_dtype<T>();
+    const at::Tensor t = iota({2, 3}, other);
+    const std::string has = std::string(xtt::dtype_name(other));
+    const std::string wants = std::string(xtt::dtype_name(dtype_of<T>));
+    const std::string constant = std::string(xtt::dtype_constant(dtype_of<T>));
+    EXPECT_CONVERSION_ERROR(xtt::view<T>(t), has.c_str(), wants.c_str(), "xtt::to_xarray", constant.c_str());
+}
+
+TYPED_TEST(view_typed, rank_mismatch_names_both_ranks)
+{
+    using T = TypeParam;
+    const at::Tensor t = iota({2, 3}, dtype_of<T>);
+    EXPECT_CONVERSION_ERROR((xtt::view<T, 3>(t)), "rank 2", "not 3", "xtt::dynamic", ".reshape");
+    EXPECT_CONVERSION_ERROR((xtt::view<T, 0>(t)), "rank 2", "not 0");
+}
+
+TYPED_TEST(view_typed, overlapping_tensor_copies_apart_with_contiguous)
+{
+    using T = TypeParam;
+    const at::Tensor t = iota({1, 4}, dtype_of<T>).expand({3, 4});
+    auto v = xtt::view<T>(t, xtt::stage::contiguous);
+    EXPECT_TRUE(values_equal(v, t));
+    v(0, 0) = different(v(0, 0));
+    EXPECT_TRUE(values_equal(xtt::view<const T>(t), iota({1, 4}, dtype_of<T>).expand({3, 4})));
+}
+
+TEST(view, dynamic_view_layout_follows_the_strides)
+{
+    const at::Tensor t = iota({3, 4}, at::kFloat);
+    EXPECT_EQ(xtt::view<float>(t).layout(), xt::layout_type::row_major);
+    EXPECT_EQ(xtt::view<float>(t.t()).layout(), xt::layout_type::column_major);
+    EXPECT_EQ(xtt::view<float>(t.slice(1, 0, 4, 2)).layout(), xt::layout_type::dynamic);
+    EXPECT_TRUE(xtt::view<float>(t).is_contiguous());
+    EXPECT_FALSE(xtt::view<float>(t.slice(1, 0, 4, 2)).is_contiguous());
+}
+
+TEST(view, size_one_dims_follow_the_xtensor_stride_convention)
+{
+    const at::Tensor t = iota({3, 1, 4}, at::kFloat);
+    auto v = xtt::view<float>(t);
+    EXPECT_EQ(v.strides()[1], 0);
+    // broadcasting against a size-1 dim relies on the zero stride
+    xt::xarray<float> sum = v + xt::zeros<float>({3, 5, 4});
+    EXPECT_TRUE(values_equal(sum, t.expand({3, 5, 4})));
+}
+
+TEST(view, strides_and_storage_offset_are_the_tensors)
+{
+    const at::Tensor base = iota({5, 6}, at::kDouble);
+    const at::Tensor t = base.narrow(0, 1, 3).slice(1, 1, 6, 2);
+    auto v = xtt::view<double, 2>(t);
+    EXPECT_EQ(v.strides()[0], 6);
+    EXPECT_EQ(v.strides()[1], 2);
+    EXPECT_EQ(v.data(), base.data_ptr<double>() + 7);
+    EXPECT_EQ(v(2, 2), base[3][5].item<double>());
+}
+
+TEST(view, works_in_xtensor_expressions_and_prints)
+{
+    const at::Tensor t = iota({2, 3}, at::kFloat);
+    auto v = xtt::view<const float, 2>(t);
+    EXPECT_EQ(xt::sum(v)(), t.sum().item<float>());
+    xt::xarray<float> e = xt::exp(v) * 2.f;
+    EXPECT_TRUE(values_close(e, t.exp() * 2));
+    std::ostringstream os;
+    os << v;
+    EXPECT_NE(os.str().find("5."), std::string::npos);
+}
+
+TEST(view, copies_of_a_view_share_and_assignment_copies_elements)
+{
+    at::Tensor a = iota({2, 2}, at::kFloat);
+    at::Tensor b = iota({2, 2}, at::kFloat) + 10;
+    auto va = xtt::view<float, 2>(a);
+    auto copy = va;  // a second view of a's memory
+    EXPECT_EQ(copy.data(), va.data());
+    auto vb = xtt::view<float, 2>(b);
+    va = vb;  // element-wise, geometry unchanged
+    EXPECT_EQ(va.data(), a.data_ptr<float>());
+    EXPECT_TRUE(tensors_equal(a, b));
+    vb = xtt::view<float, 2>(iota({2, 2}, at::kFloat));  // from a temporary view: still element-wise
+    EXPECT_EQ(vb.data(), b.data_ptr<float>());
+    EXPECT_TRUE(tensors_equal(b, iota({2, 2}, at::kFloat)));
+}
+
+TEST(view, broadcasting_assignment_keeps_the_shape)
+{
+    at::Tensor t = iota({3, 4}, at::kFloat).t();  // transposed: 4 x 3
+    auto v = xtt::view<float>(t);
+    xt::xarray<float> row = {1.f, 2.f, 3.f};
+    v = row;
+    EXPECT_EQ(v.shape().size(), 2u);
+    EXPECT_TRUE(tensors_equal(t, at::tensor({1.f, 2.f, 3.f}).expand({4, 3})));
+    xt::xarray<float> other_row = {4.f, 5.f, 6.f};
+    xt::noalias(v) = other_row;  // noalias broadcasts too
+    EXPECT_TRUE(tensors_equal(t, at::tensor({4.f, 5.f, 6.f}).expand({4, 3})));
+    xt::xarray<float> wrong = {1.f, 2.f};
+    EXPECT_THROW(v = wrong, std::exception);  // xtensor's broadcast error; the view is unchanged
+    EXPECT_TRUE(tensors_equal(t, at::tensor({4.f, 5.f, 6.f}).expand({4, 3})));
+}
+
+TEST(view, view_outlives_the_tensor_handle)
+{
+    auto v = [] {
+        at::Tensor t = iota({64, 64}, at::kFloat);
+        return xtt::view<float, 2>(t.slice(0, 8, 16));  // the handle and its base die here
+    }();
+    EXPECT_EQ(v(0, 0), 8 * 64 % 100);
+    v += 1;  // writes to memory the view keeps alive
+    EXPECT_EQ(v(0, 0), 8 * 64 % 100 + 1);
+    EXPECT_EQ(v.tensor_storage().use_count(), 1);
+}
+
+TEST(view, view_of_a_staged_temporary_outlives_it)
+{
+    auto v = [] {
+        at::Tensor t = iota({16, 8}, at::kDouble);
+        return xtt::view<double, 2, xt::layout_type::row_major>(t.t(), xtt::stage::contiguous);
+    }();
+    EXPECT_EQ(v(1, 0), 1);
+    v(1, 0) = 3;
+    EXPECT_EQ(v(1, 0), 3);
+    auto c = [] {
+        at::Tensor t = at::complex(iota({4}, at::kFloat), iota({4}, at::kFloat)).conj();
+        return xtt::view<std::complex<float>>(t, xtt::stage::resolve_conj);
+    }();
+    EXPECT_EQ(c(3), std::complex<float>(3, -3));
+}
+
+TEST(view, copies_and_moves_of_a_view_keep_the_storage_alive)
+{
+    std::vector<xtt::tensor_view<float, 1>> views;
+    {
+        at::Tensor t = iota({10}, at::kFloat);
+        auto v = xtt::view<float, 1>(t);
+        views.push_back(v);
+        views.push_back(std::move(v));
+    }
+    views.front()(9) = 42;
+    EXPECT_EQ(views.back()(9), 42);
+}
+
+TEST(view, requires_grad_is_refused_only_in_grad_mode)
+{
+    at::Tensor t = iota({3}, at::kFloat).requires_grad_();
+    EXPECT_CONVERSION_ERROR(xtt::view<float>(t), "requires grad", "xtt::stage::detach", ".detach()", "NoGradGuard");
+    {
+        c10::NoGradGuard no_grad;
+        auto v = xtt::view<float>(t);
+        EXPECT_SHARES_MEMORY(v, t);
+    }
+    auto v = xtt::view<float>(t, xtt::stage::detach);  // detach shares memory
+    EXPECT_EQ(v.data(), t.data_ptr<float>());
+    EXPECT_FALSE(xtt::would_copy(t, xtt::stage::detach));
+}
+
+TEST(view, conjugate_bit_needs_resolve_conj)
+{
+    const at::Tensor base = at::complex(iota({2, 3}, at::kDouble), iota({2, 3}, at::kDouble) + 1);
+    const at::Tensor t = base.conj();
+    EXPECT_CONVERSION_ERROR(xtt::view<std::complex<double>>(t), "conjugate bit", "xtt::stage::resolve_conj",
+                            ".resolve_conj()");
+    auto v = xtt::view<std::complex<double>>(t, xtt::stage::resolve_conj);
+    EXPECT_TRUE(values_equal(v, t.resolve_conj()));
+    EXPECT_NE(static_cast<void*>(v.data()), base.data_ptr());
+    // a real tensor's conj() is the tensor itself and needs nothing
+    const at::Tensor r = iota({3}, at::kFloat);
+    EXPECT_SHARES_MEMORY(xtt::view<float>(r.conj()), r);
+}
+
+TEST(view, negative_bit_needs_resolve_neg)
+{
+    const at::Tensor base = iota({2, 3}, at::kFloat);
+    const at::Tensor t = at::_neg_view(base);
+    ASSERT_TRUE(t.is_neg());
+    EXPECT_CONVERSION_ERROR(xtt::view<float>(t), "negative bit", "xtt::stage::resolve_neg", ".resolve_neg()");
+    auto v = xtt::view<float>(t, xtt::stage::resolve_neg);
+    EXPECT_TRUE(values_equal(v, t.resolve_neg()));
+}
+
+TEST(view, sparse_layouts_need_to_dense)
+{
+    const at::Tensor dense = iota({3, 4}, at::kFloat) * (iota({3, 4}, at::kLong).remainder(3) == 0).to(at::kFloat);
+    const at::Tensor coo = dense.to_sparse();
+    EXPECT_CONVERSION_ERROR(xtt::view<float>(coo), "sparse_coo", "xtt::stage::to_dense", ".to_dense()");
+    const at::Tensor csr = dense.to_sparse_csr();
+    EXPECT_CONVERSION_ERROR(xtt::view<float>(csr), "sparse_csr", "xtt::stage::to_dense", ".to_dense()");
+    EXPECT_TRUE(values_equal(xtt::view<float>(coo, xtt::stage::to_dense), dense));
+    EXPECT_TRUE(values_equal(xtt::view<float>(csr, xtt::stage::to_dense), dense));
+}
+
+TEST(view, mkldnn_layout_needs_to_dense)
+{
+    if (!at::hasMKLDNN())
+    {
+        GTEST_SKIP() << "LibTorch built without MKLDNN";
+    }
+    const at::Tensor dense = iota({2, 3}, at::kFloat);
+    const at::Tensor m = dense.to_mkldnn();
+    EXPECT_CONVERSION_ERROR(xtt::view<float>(m), "mkldnn", "xtt::stage::to_dense", ".to_dense()");
+    EXPECT_TRUE(values_equal(xtt::view<float>(m, xtt::stage::to_dense), dense));
+}
+
+TEST(view, states_no_flag_fixes_are_refused_with_the_manual_fix)
+{
+    EXPECT_CONVERSION_ERROR(xtt::view<float>(at::Tensor()), "undefined", ".defined()");
+    EXPECT_CONVERSION_ERROR(xtt::view<float>(at::Tensor(), xtt::stage::all), "undefined");
+    const at::Tensor meta = at::empty({2, 3}, at::TensorOptions().device(at::kMeta));
+    EXPECT_CONVERSION_ERROR(xtt::view<float>(meta, xtt::stage::all), "meta", "no data", "torch::kCPU");
+    const at::Tensor q = at::quantize_per_tensor(iota({4}, at::kFloat), 0.5, 0, at::kQInt8);
+    EXPECT_CONVERSION_ERROR(xtt::view<std::int8_t>(q, xtt::stage::all), "quantized", ".dequantize()", ".int_repr()");
+    const at::Tensor nested = at::_nested_tensor_from_tensor_list({iota({2}, at::kFloat), iota({3}, at::kFloat)});
+    EXPECT_CONVERSION_ERROR(xtt::view<float>(nested, xtt::stage::all), "nested", ".to_padded_tensor(0)");
+}
+
+TEST(view, messages_describe_the_tensor)
+{
+    const at::Tensor t = iota({2, 3}, at::kFloat).t();
+    EXPECT_CONVERSION_ERROR((xtt::view<float, 2, xt::layout_type::row_major>(t)),
+                            "can't view cpu float32 [3, 2] strides [1, 3] as xtensor");
+    EXPECT_CONVERSION_ERROR((xtt::view<float, 3, xt::layout_type::column_major>(iota({2, 3, 4}, at::kFloat))),
+                            ".permute({2, 1, 0}).contiguous().permute({2, 1, 0})");
+}
+
+TEST(view, gpu_tensor_needs_to_cpu)
+{
+    SKIP_WITHOUT_CUDA();
+    const at::Tensor host = iota({3, 4}, at::kFloat);
+    const at::Tensor t = host.to(at::kCUDA);
+    EXPECT_CONVERSION_ERROR(xtt::view<float>(t), "cuda:0", "xtt::stage::to_cpu", ".cpu()");
+    EXPECT_TRUE(xtt::would_copy(t, xtt::stage::to_cpu));
+    auto v = xtt::view<float, 2, xt::layout_type::row_major>(t, xtt::stage::to_cpu);
+    EXPECT_TRUE(values_equal(v, host));
+    const at::Tensor g = t.t().requires_grad_();
+    EXPECT_CONVERSION_ERROR(xtt::view<float>(g, xtt::stage::to_cpu), "requires grad", "xtt::stage::detach");
+    EXPECT_TRUE(values_equal(xtt::view<float>(g, xtt::stage::to_cpu | xtt::stage::detach), host.t()));
+}
+
+/*
+ * Writes land where they belong: every assignment operator, on every
+ * geometry, through dynamic, fixed-rank and static-layout views, against ATen
+ * doing the same in place. The whole base tensor is compared, so a write
+ * into a gap between a slice's elements is caught.
+ */
+namespace
+{
+    struct geometry
+    {
+        const char* name;
+        std::vector<std::int64_t> base_sizes;
+        std::function<at::Tensor(const at::Tensor&)> derive;
+    };
+
+    std::vector<geometry> geometries()
+    {
+        return {
+            {"contiguous", {3, 4}, [](const at::Tensor& b) { return b; }},
+            {"square", {4, 4}, [](const at::Tensor& b) { return b; }},
+            {"transposed", {3, 4}, [](const at::Tensor& b) { return b.t(); }},
+            {"square_transposed", {4, 4}, [](const at::Tensor& b) { return b.t(); }},
+            {"sliced_with_step", {6, 9}, [](const at::Tensor& b) { return b.slice(0, 1, 6, 2).slice(1, 0, 9, 3); }},
+            {"square_sliced", {8, 8}, [](const at::Tensor& b) { return b.slice(0, 0, 8, 2).slice(1, 1, 8, 2); }},
+            {"offset", {5, 6}, [](const at::Tensor& b) { return b.narrow(0, 2, 3).narrow(1, 1, 4); }},
+            {"column_major", {4, 3}, [](const at::Tensor& b) { return b.t(); }},
+            {"channels_last", {2, 3, 2, 2}, [](const at::Tensor& b) { return b.permute({0, 2, 3, 1}); }},
+            {"permuted3", {2, 3, 4}, [](const at::Tensor& b) { return b.permute({1, 2, 0}); }},
+            {"rank0", {5}, [](const at::Tensor& b) { return b.select(0, 2); }},
+            {"strided_column", {4, 5}, [](const at::Tensor& b) { return b.select(1, 3); }},
+            {"diagonal", {4, 4}, [](const at::Tensor& b) { return b.diagonal(); }},
+            {"size_one", {3, 1, 4}, [](const at::Tensor& b) { return b; }},
+            {"empty", {3, 0}, [](const at::Tensor& b) { return b; }},
+        };
+    }
+
+    enum class op
+    {
+        assign_scaled_self,
+        plus_scalar,
+        times_scalar,
+        minus_other,
+        noalias_assign,
+        noalias_plus,
+        noalias_self,
+        plus_self,
+        assign_other,
+        fill,
+        assign_scalar,
+        transpose_self,
+    };
+
+    const std::vector<std::pair<op, const char*>>& operations()
+    {
+        static const std::vector<std::pair<op, const char*>> all = {
+            {op::assign_scaled_self, "v = v * 2"},  {op::plus_scalar, "v += 1"},
+            {op::times_scalar, "v *= 3"},           {op::minus_other, "v -= other"},
+            {op::noalias_assign, "noalias(v) = other + 1"}, {op::noalias_plus, "noalias(v) += other"},
+            {op::noalias_self, "noalias(v) = v * 2 + 1"},   {op::plus_self, "v += v"},
+            {op::assign_other, "v = other"},        {op::fill, "v.fill(5)"},
+            {op::assign_scalar, "v = 4"},           {op::transpose_self, "v = transpose(v)"},
+        };
+        return all;
+    }
+
+    template <class V, class A>
+    void through_view(op o, V& v, const A& other)
+    {
+        using T = typename V::value_type;
+        switch (o)
+        {
+            case op::assign_scaled_self: v = v * T(2); break;
+            case op::plus_scalar: v += T(1); break;
+            case op::times_scalar: v *= T(3); break;
+            case op::minus_other: v -= other; break;
+            case op::noalias_assign: xt::noalias(v) = other + T(1); break;
+            case op::noalias_plus: xt::noalias(v) += other; break;
+            case op::noalias_self: xt::noalias(v) = v * T(2) + T(1); break;
+            case op::plus_self: v += v; break;
+            case op::assign_other: v = other; break;
+            case op::fill: v.fill(T(5)); break;
+            case op::assign_scalar: v = T(4); break;
+            case op::transpose_self: v = xt::transpose(v); break;
+        }
+    }
+
+    void in_aten(op o, at::Tensor& s, const at::Tensor& other)
+    {
+        switch (o)
+        {
+            case op::assign_scaled_self: s.mul_(2); break;
+            case op::plus_scalar: s.add_(1); break;
+            case op::times_scalar: s.mul_(3); break;
+            case op::minus_other: s.sub_(other); break;
+            case op::noalias_assign: s.copy_(other + 1); break;
+            case op::noalias_plus: s.add_(other); break;
+            case op::noalias_self: s.mul_(2).add_(1); break;
+            case op::plus_self: s.add_(s.clone()); break;
+            case op::assign_other: s.copy_(other); break;
+            case op::fill: s.fill_(5); break;
+            case op::assign_scalar: s.fill_(4); break;
+            case op::transpose_self: s.copy_(s.t().clone()); break;
+        }
+    }
+
+    // The same operation through the view make_view makes, and in ATen.
+    template <class T, class MakeView>
+    void check_writes(const geometry& g, op o, MakeView make_view)
+    {
+        at::Tensor base_xt = iota(g.base_sizes, xtt::scalar_type_v<T>);
+        at::Tensor base_aten = base_xt.clone();
+        at::Tensor target_xt = g.derive(base_xt);
+        at::Tensor target_aten = g.derive(base_aten);
+        if (o == op::transpose_self && (target_xt.dim() != 2 || target_xt.size(0) != target_xt.size(1)))
+        {
+            return;
+        }
+        const at::Tensor other = column_major(iota(target_xt.sizes(), xtt::scalar_type_v<T>) + 3);
+        const xt::xarray<T> other_xt = xtt::to_xarray<T>(other);
+        auto v = make_view(target_xt);
+        through_view(o, v, other_xt);
+        in_aten(o, target_aten, other);
+        EXPECT_TRUE(tensors_equal(base_xt, base_aten));
+    }
+}
+
+template <class T>
+class view_writes : public ::testing::Test
+{
+};
+using write_types = ::testing::Types<float, std::int64_t, std::complex<double>>;
+TYPED_TEST_SUITE(view_writes, write_types);
+
+TYPED_TEST(view_writes, every_operator_on_every_geometry_matches_aten)
+{
+    using T = TypeParam;
+    for (const auto& g : geometries())
+    {
+        for (const auto& [o, name] : operations())
+        {
+            SCOPED_TRACE(std::string(g.name) + " / " + name);
+            check_writes<T>(g, o, [](const at::Tensor& t) { return xtt::view<T>(t); });
+            if (g.base_sizes.size() == 2 && g.derive(at::empty(g.base_sizes)).dim() == 2)
+            {
+                check_writes<T>(g, o, [](const at::Tensor& t) { return xtt::view<T, 2>(t); });
+            }
+        }
+    }
+}
+
+TYPED_TEST(view_writes, static_layout_views_match_aten)
+{
+    using T = TypeParam;
+    for (const auto& g : geometries())
+    {
+        const at::Tensor probe = g.derive(at::empty(g.base_sizes));
+        for (const auto& [o, name] : operations())
+        {
+            SCOPED_TRACE(std::string(g.name) + " / " + name);
+            if (probe.is_contiguous())
+            {
+                check_writes<T>(g, o, [](const at::Tensor& t) { return xtt::view<T, xtt::dynamic, xt::layout_type::row_major>(t); });
+            }
+            if (is_column_major(probe))
+            {
+                check_writes<T>(g, o, [](const at::Tensor& t) { return xtt::view<T, xtt::dynamic, xt::layout_type::column_major>(t); });
+            }
+        }
+    }
+}
+
+TYPED_TEST(view_writes, fixed_rank_static_layout_views_take_xtensor_operators)
+{
+    using T = TypeParam;
+    at::Tensor t = iota({3, 4}, xtt::scalar_type_v<T>);
+    at::Tensor expected = t.clone();
+    auto v = xtt::view<T, 2, xt::layout_type::row_major>(t);
+    v = v * T(2);
+    v += T(1);
+    xt::noalias(v) += v;
+    v -= xt::transpose(xt::transpose(v));
+    v.fill(T(7));
+    v(1, 2) = T(9);
+    expected.mul_(2).add_(1).mul_(2).sub_(expected.clone()).fill_(7);
+    expected[1][2] = 9;
+    EXPECT_TRUE(tensors_equal(t, expected));
+
+    at::Tensor c = column_major(iota({3, 4}, xtt::scalar_type_v<T>));
+    at::Tensor c_expected = c.clone();
+    auto w = xtt::view<T, 2, xt::layout_type::column_major>(c);
+    w = w * T(2) + xt::view(w, 0);  // broadcast a row of itself
+    c_expected.copy_(c_expected * 2 + c_expected[0]);
+    EXPECT_TRUE(tensors_equal(c, c_expected));
+}
+
+/*
+ * Creating a view allocates nothing: alloc_counter.cpp counts global operator new.
+ */
+TEST(view, creating_a_view_allocates_nothing)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    GTEST_SKIP() << "operator new is AddressSanitizer's in this build";
+#else
+    const at::Tensor t = iota({2, 3, 4, 5}, at::kFloat);
+    const at::Tensor strided = t.permute({3, 1, 0, 2}).slice(0, 0, 5, 2);
+    float sum = 0;
+    alloc_counter::start();
+    {
+        auto a = xtt::view<float, 4>(t);
+        auto b = xtt::view<float, 4, xt::layout_type::row_major>(t);
+        auto c = xtt::view<float>(t);
+        auto d = xtt::view<const float>(strided);
+        auto e = xtt::view<float, 4>(strided);
+        sum = a(0, 0, 0, 1) + b(0, 0, 0, 1) + c(0, 0, 0, 1) + d(0, 0, 0, 0) + e(0, 0, 0, 0);
+    }
+    EXPECT_EQ(alloc_counter::stop(), 0u);
+    EXPECT_EQ(sum, 3.f);
+#endif
+}
