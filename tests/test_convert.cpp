@@ -1,1 +1,483 @@
+// Tests of convert.hpp: owning copies torch -> xtensor, evaluation, adoption
+// and borrowing xtensor -> torch, ownership and round trips.
+// SPDX-License-Identifier: BSD-3-Clause
+#include <atomic>
+#include <vector>
+
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xfixed.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xstrided_view.hpp>
+#include <xtensor/xview.hpp>
+
 #include "common.hpp"
+
+using namespace xtt_test;
+
+namespace
+{
+    template <class T>
+    constexpr at::ScalarType dtype_of = xtt::scalar_type_v<T>;
+
+    template <class F>
+    void with_rank(std::int64_t rank, F&& f)
+    {
+        switch (rank)
+        {
+            case 0: return f(std::integral_constant<std::size_t, 0>{});
+            case 1: return f(std::integral_constant<std::size_t, 1>{});
+            case 2: return f(std::integral_constant<std::size_t, 2>{});
+            case 3: return f(std::integral_constant<std::size_t, 3>{});
+            case 4: return f(std::integral_constant<std::size_t, 4>{});
+            case 5: return f(std::integral_constant<std::size_t, 5>{});
+            default: FAIL() << "rank " << rank << " not covered";
+        }
+    }
+}
+
+template <class T>
+class convert_typed : public ::testing::Test
+{
+};
+TYPED_TEST_SUITE(convert_typed, all_element_types);
+
+TYPED_TEST(convert_typed, to_xarray_copies_every_geometry)
+{
+    using T = TypeParam;
+    for (const auto& var : variants(dtype_of<T>))
+    {
+        SCOPED_TRACE(var.name);
+        xt::xarray<T> a = xtt::to_xarray<T>(var.tensor);
+        EXPECT_TRUE(values_equal(a, var.tensor));
+        if (a.size() > 0)
+        {
+            EXPECT_NE(static_cast<const void*>(a.data()), var.tensor.data_ptr());
+        }
+        xt::xarray<T, xt::layout_type::column_major> c = xtt::to_xarray<T, xt::layout_type::column_major>(var.tensor);
+        EXPECT_TRUE(values_equal(c, var.tensor));
+        with_rank(var.tensor.dim(), [&](auto n) {
+            auto x = xtt::to_xtensor<T, decltype(n)::value>(var.tensor);
+            EXPECT_TRUE(values_equal(x, var.tensor));
+        });
+    }
+}
+
+TYPED_TEST(convert_typed, to_xarray_casts_like_aten)
+{
+    using T = TypeParam;
+    for (const at::ScalarType from : {at::kBool, at::kByte, at::kInt, at::kLong, at::kHalf, at::kFloat, at::kDouble})
+    {
+        SCOPED_TRACE(std::string(xtt::dtype_name(from)));
+        const at::Tensor t = iota({3, 5}, from).t();
+        EXPECT_TRUE(values_equal(xtt::to_xarray<T>(t), t.to(dtype_of<T>)));
+    }
+}
+
+TYPED_TEST(convert_typed, to_torch_evaluates_into_a_tensor_of_the_value_type)
+{
+    using T = TypeParam;
+    for (const auto& var : variants(dtype_of<T>))
+    {
+        SCOPED_TRACE(var.name);
+        const xt::xarray<T> a = xtt::to_xarray<T>(var.tensor);
+        const at::Tensor t = xtt::to_torch(a);
+        EXPECT_EQ(t.scalar_type(), dtype_of<T>);
+        EXPECT_TRUE(t.is_contiguous());
+        EXPECT_TRUE(tensors_equal(t, var.tensor));
+        const at::Tensor v = xtt::to_torch(xtt::view<const T>(var.tensor));
+        EXPECT_TRUE(tensors_equal(v, var.tensor));
+    }
+}
+
+TYPED_TEST(convert_typed, adopting_keeps_the_buffer_and_its_strides)
+{
+    using T = TypeParam;
+    const at::Tensor ref = iota({2, 3, 4}, dtype_of<T>);
+    xt::xarray<T> a = xtt::to_xarray<T>(ref);
+    const T* p = a.data();
+    const at::Tensor t = xtt::to_torch(std::move(a));
+    EXPECT_EQ(t.data_ptr(), static_cast<const void*>(p));
+    EXPECT_TRUE(tensors_equal(t, ref));
+
+    xt::xtensor<T, 3, xt::layout_type::column_major> c = xtt::to_xtensor<T, 3, xt::layout_type::column_major>(ref);
+    const T* q = c.data();
+    const at::Tensor u = xtt::to_torch(std::move(c));
+    EXPECT_EQ(u.data_ptr(), static_cast<const void*>(q));
+    EXPECT_EQ(u.strides(), c10::IntArrayRef({1, 2, 6}));
+    EXPECT_TRUE(tensors_equal(u, ref));
+}
+
+TYPED_TEST(convert_typed, as_tensor_borrows_containers_and_views)
+{
+    using T = TypeParam;
+    const at::Tensor ref = iota({4, 6}, dtype_of<T>);
+    xt::xarray<T> a = xtt::to_xarray<T>(ref);
+    const at::Tensor t = xtt::as_tensor(a);
+    EXPECT_EQ(t.data_ptr(), static_cast<void*>(a.data()));
+    EXPECT_TRUE(tensors_equal(t, ref));
+    t[1][2].copy_(at::scalar_tensor(1, at::kDouble).to(dtype_of<T>));
+    EXPECT_EQ(as_complex(a(1, 2)), std::complex<double>(1, 0));
+
+    auto sliced = xt::view(a, xt::range(1, 4, 2), xt::range(0, 6, 3));
+    const at::Tensor s = xtt::as_tensor(sliced);
+    EXPECT_EQ(s.data_ptr(), static_cast<void*>(&a(1, 0)));
+    EXPECT_EQ(s.strides(), c10::IntArrayRef({12, 3}));
+    EXPECT_TRUE(values_equal(sliced, s));
+}
+
+/*
+ * torch -> xtensor copies: destinations, staging, errors.
+ */
+TEST(convert, copy_into_an_existing_container_reuses_its_buffer)
+{
+    xt::xarray<double> out = xt::zeros<double>({4, 3});
+    const double* p = out.data();
+    const at::Tensor t = iota({3, 4}, at::kFloat).t();
+    xtt::to_xarray(t, out);
+    EXPECT_EQ(out.data(), p);
+    EXPECT_TRUE(values_equal(out, t));
+    xtt::copy_to(iota({2, 6}, at::kInt), out);  // same size, new shape
+    EXPECT_EQ(out.data(), p);
+    EXPECT_EQ(out.shape(), (xt::xarray<double>::shape_type{2, 6}));
+    EXPECT_TRUE(values_equal(out, iota({2, 6}, at::kInt)));
+    const at::Tensor same_dtype = iota({6, 2}, at::kDouble) + 0.5;  // a copy of bytes
+    xtt::copy_to(same_dtype, out);
+    EXPECT_EQ(out.data(), p);
+    EXPECT_TRUE(values_equal(out, same_dtype));
+    const at::Tensor offset = iota({4, 7}, at::kDouble).narrow(1, 1, 6).narrow(0, 1, 2);  // not dense: ATen's copy
+    xtt::copy_to(offset, out);
+    EXPECT_TRUE(values_equal(out, offset));
+
+    xt::xarray<float, xt::layout_type::column_major> c = xt::zeros<float>({3, 4});
+    const at::Tensor column = column_major(iota({3, 4}, at::kFloat));  // same strides as c: a copy of bytes
+    xtt::copy_to(column, c);
+    EXPECT_TRUE(values_equal(c, column));
+
+    xt::xtensor<float, 2> x;
+    xtt::to_xtensor(t, x);
+    EXPECT_TRUE(values_equal(x, t));
+    EXPECT_CONVERSION_ERROR(xtt::to_xtensor(iota({2, 3, 4}, at::kFloat), x), "rank 3", "not 2");
+}
+
+TEST(convert, copy_into_fixed_and_strided_destinations)
+{
+    xt::xtensor_fixed<float, xt::xshape<2, 3>> fixed;
+    xtt::copy_to(iota({2, 3}, at::kDouble), fixed);
+    EXPECT_TRUE(values_equal(fixed, iota({2, 3}, at::kDouble)));
+    EXPECT_CONVERSION_ERROR(xtt::copy_to(iota({3, 2}, at::kDouble), fixed), "shape [2, 3]", "can't be resized");
+
+    xt::xarray<int> big = xt::zeros<int>({4, 6});
+    auto every_other = xt::view(big, xt::all(), xt::range(0, 6, 2));
+    xtt::copy_to(iota({4, 3}, at::kLong), every_other);
+    EXPECT_TRUE(values_equal(every_other, iota({4, 3}, at::kLong)));
+    EXPECT_EQ(big(0, 1), 0);
+
+    at::Tensor target = at::zeros({3, 4}, at::kFloat);
+    auto v = xtt::view<float>(target.t());
+    xtt::copy_to(iota({4, 3}, at::kInt), v);  // into another tensor's memory, through its strides
+    EXPECT_TRUE(tensors_equal(target.t(), iota({4, 3}, at::kInt)));
+}
+
+TEST(convert, copies_resolve_staging_in_one_pass)
+{
+    const at::Tensor c = at::complex(iota({2, 3}, at::kDouble), iota({2, 3}, at::kDouble) + 1).conj();
+    EXPECT_TRUE(values_equal(xtt::to_xarray<std::complex<double>>(c), c.resolve_conj()));
+    EXPECT_CONVERSION_ERROR(xtt::to_xarray<std::complex<double>>(c, xtt::stage::none), "conjugate bit",
+                            "xtt::stage::resolve_conj", "copy");
+    const at::Tensor n = at::_neg_view(iota({2, 3}, at::kFloat));
+    EXPECT_TRUE(values_equal(xtt::to_xarray<float>(n), n.resolve_neg()));
+    const at::Tensor g = iota({2, 3}, at::kFloat).requires_grad_();
+    EXPECT_TRUE(values_equal(xtt::to_xarray<float>(g), g.detach()));
+    EXPECT_CONVERSION_ERROR(xtt::to_xarray<float>(g, xtt::stage::none), "requires grad", "xtt::stage::detach");
+    EXPECT_TRUE(values_equal(xtt::to_xarray<float>(g, xtt::stage::none | xtt::stage::detach), g.detach()));
+    const at::Tensor s = iota({3, 3}, at::kFloat).to_sparse();
+    EXPECT_TRUE(values_equal(xtt::to_xarray<double>(s), s.to_dense()));
+    EXPECT_CONVERSION_ERROR(xtt::to_xarray<double>(s, xtt::stage::all & ~xtt::stage::to_dense), "sparse_coo",
+                            "xtt::stage::to_dense");
+    // a plain tensor needs no flag: to_xarray copies by its name
+    EXPECT_NO_THROW(xtt::to_xarray<float>(iota({2}, at::kFloat).t(), xtt::stage::none));
+}
+
+TEST(convert, copies_refuse_tensors_without_data)
+{
+    EXPECT_CONVERSION_ERROR(xtt::to_xarray<float>(at::Tensor()), "undefined");
+    EXPECT_CONVERSION_ERROR(xtt::to_xarray<float>(at::empty({2}, at::TensorOptions().device(at::kMeta))), "meta");
+    const at::Tensor q = at::quantize_per_tensor(iota({4}, at::kFloat), 0.5, 0, at::kQInt8);
+    EXPECT_CONVERSION_ERROR(xtt::to_xarray<float>(q), "quantized", ".dequantize()");
+}
+
+TEST(convert, gpu_tensor_copies_to_host)
+{
+    SKIP_WITHOUT_CUDA();
+    const at::Tensor host = iota({3, 4}, at::kFloat);
+    const at::Tensor t = host.cuda().t();
+    EXPECT_TRUE(values_equal(xtt::to_xarray<double>(t), host.t()));
+    EXPECT_CONVERSION_ERROR(xtt::to_xarray<double>(t, xtt::stage::none), "cuda:0", "xtt::stage::to_cpu", ".cpu()");
+    const at::Tensor back = xtt::to_torch(xt::xarray<float>{1.f, 2.f}, at::TensorOptions().device(at::kCUDA));
+    EXPECT_TRUE(back.is_cuda());
+    EXPECT_TRUE(tensors_equal(back.cpu(), at::tensor({1.f, 2.f})));
+}
+
+/*
+ * xtensor -> torch: evaluation.
+ */
+TEST(convert, to_torch_evaluates_lazy_expressions_once_into_the_tensor)
+{
+    xt::xarray<double> a = xtt::to_xarray<double>(iota({3, 4}, at::kDouble));
+    xt::xarray<double> b = xtt::to_xarray<double>(iota({4}, at::kDouble));
+    const at::Tensor t = xtt::to_torch(xt::exp(a / 10.0) + b);  // broadcasting
+    const at::Tensor ta = iota({3, 4}, at::kDouble);
+    EXPECT_TRUE(at::allclose(t, at::exp(ta / 10.0) + iota({4}, at::kDouble)));
+    EXPECT_TRUE(t.is_contiguous());
+    const at::Tensor mask = xtt::to_torch(a > 5.0);
+    EXPECT_EQ(mask.scalar_type(), at::kBool);
+    EXPECT_TRUE(tensors_equal(mask, ta > 5));
+}
+
+TEST(convert, zero_dim_expressions_give_zero_dim_tensors)
+{
+    xt::xarray<float> a = {1.f, 2.f, 3.f};
+    const at::Tensor s = xtt::to_torch(xt::sum(a));
+    EXPECT_EQ(s.dim(), 0);
+    EXPECT_EQ(s.item<float>(), 6.f);
+    const at::Tensor k = xtt::to_torch(xt::xscalar<double>(2.5));
+    EXPECT_EQ(k.dim(), 0);
+    EXPECT_EQ(k.item<double>(), 2.5);
+}
+
+TEST(convert, column_major_expressions_give_column_major_tensors)
+{
+    xt::xarray<float, xt::layout_type::column_major> a = {{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}};
+    const at::Tensor t = xtt::to_torch(a * 2.f);
+    EXPECT_EQ(t.strides(), c10::IntArrayRef({1, 2}));
+    EXPECT_TRUE(tensors_equal(t, at::tensor({2.f, 4.f, 6.f, 8.f, 10.f, 12.f}).reshape({2, 3})));
+}
+
+TEST(convert, to_torch_options_cast_and_track_gradients)
+{
+    xt::xarray<int> a = {{1, 2}, {3, 4}};
+    const at::Tensor f = xtt::to_torch(a, at::TensorOptions().dtype(at::kFloat).requires_grad(true));
+    EXPECT_EQ(f.scalar_type(), at::kFloat);
+    EXPECT_TRUE(f.requires_grad());
+    EXPECT_TRUE(f.is_leaf());
+    EXPECT_TRUE(tensors_equal(f.detach(), at::tensor({1.f, 2.f, 3.f, 4.f}).reshape({2, 2})));
+    EXPECT_CONVERSION_ERROR(xtt::to_torch(a, at::TensorOptions().requires_grad(true)), "int32", "requires grad",
+                            "floating");
+    EXPECT_CONVERSION_ERROR(xtt::to_torch(a, at::TensorOptions().layout(c10::kSparse)), "sparse_coo", "strided",
+                            ".to_sparse()");
+    xt::xarray<double> b = {1.0, 2.0};
+    const double* p = b.data();
+    const at::Tensor adopted = xtt::to_torch(std::move(b), at::TensorOptions().requires_grad(true));
+    EXPECT_EQ(adopted.data_ptr(), static_cast<const void*>(p));
+    EXPECT_TRUE(adopted.requires_grad());
+}
+
+/*
+ * xtensor -> torch: adoption and ownership.
+ */
+namespace
+{
+    std::atomic<int> g_live_buffers{0};
+    std::atomic<int> g_frees{0};
+
+    template <class T>
+    struct counting_allocator : std::allocator<T>
+    {
+        using value_type = T;
+        template <class U>
+        struct rebind
+        {
+            using other = counting_allocator<U>;
+        };
+        counting_allocator() = default;
+        template <class U>
+        counting_allocator(const counting_allocator<U>&) noexcept
+        {
+        }
+        T* allocate(std::size_t n)
+        {
+            ++g_live_buffers;
+            return std::allocator<T>::allocate(n);
+        }
+        void deallocate(T* p, std::size_t n)
+        {
+            --g_live_buffers;
+            ++g_frees;
+            std::allocator<T>::deallocate(p, n);
+        }
+    };
+
+    using counted_array = xt::xarray_container<xt::uvector<double, counting_allocator<double>>, xt::layout_type::row_major,
+                                               xt::svector<std::size_t, 4>>;
+
+    counted_array make_counted()
+    {
+        counted_array a = counted_array::from_shape({8, 8});
+        std::iota(a.begin(), a.end(), 0.0);
+        return a;
+    }
+
+    struct ownership : ::testing::Test
+    {
+        void SetUp() override
+        {
+            g_live_buffers = 0;
+            g_frees = 0;
+        }
+    };
+}
+
+TEST_F(ownership, adopted_buffer_is_freed_once_with_the_last_tensor)
+{
+    {
+        at::Tensor t = xtt::to_torch(make_counted());
+        EXPECT_EQ(g_live_buffers, 1);
+        at::Tensor copy = t;
+        t.reset();
+        EXPECT_EQ(g_live_buffers, 1);
+        EXPECT_EQ(copy[7][7].item<double>(), 63.0);
+    }
+    EXPECT_EQ(g_live_buffers, 0);
+    EXPECT_EQ(g_frees, 1);
+}
+
+TEST_F(ownership, adopted_buffer_outlives_the_tensor_through_views)
+{
+    xtt::tensor_view<double, 2> v = [] {
+        at::Tensor t = xtt::to_torch(make_counted());
+        at::Tensor slice = t.slice(0, 2, 4);
+        return xtt::view<double, 2>(slice);
+    }();
+    EXPECT_EQ(g_live_buffers, 1);
+    EXPECT_EQ(v(0, 0), 16.0);
+    v(1, 7) = -1;
+    {
+        xtt::tensor_view<double, 2> second = v;
+        v = second;  // element-wise self copy
+    }
+    EXPECT_EQ(g_frees, 0);
+    {
+        const at::Tensor again = xtt::as_tensor(v);  // keeps the storage alive too
+        v.~tensor_view();
+        new (&v) xtt::tensor_view<double, 2>(xtt::view<double, 2>(again));
+    }
+    EXPECT_EQ(g_live_buffers, 1);
+    EXPECT_EQ(v(1, 7), -1.0);
+}
+
+TEST_F(ownership, every_order_of_destruction_frees_once)
+{
+    for (int order = 0; order < 6; ++order)
+    {
+        SetUp();
+        {
+            auto t = std::make_unique<at::Tensor>(xtt::to_torch(make_counted()));
+            auto view = std::make_unique<xtt::tensor_view<double>>(xtt::view<double>(*t));
+            auto alias = std::make_unique<at::Tensor>(xtt::as_tensor(*view));
+            std::vector<std::function<void()>> kills = {[&] { t.reset(); }, [&] { view.reset(); }, [&] { alias.reset(); }};
+            std::vector<int> idx = {0, 1, 2};
+            for (int k = 0; k < order; ++k)
+            {
+                std::next_permutation(idx.begin(), idx.end());
+            }
+            kills[idx[0]]();
+            kills[idx[1]]();
+            EXPECT_EQ(g_live_buffers, 1) << "order " << order;
+            kills[idx[2]]();
+            EXPECT_EQ(g_live_buffers, 0) << "order " << order;
+        }
+        EXPECT_EQ(g_frees, 1) << "order " << order;
+    }
+}
+
+TEST(convert, owning_adaptors_and_fixed_containers_are_adopted)
+{
+    std::vector<float> buffer(6, 1.f);
+    const float* p = buffer.data();
+    auto owning = xt::adapt(std::move(buffer), std::vector<std::size_t>{2, 3});
+    const at::Tensor t = xtt::to_torch(std::move(owning));
+    EXPECT_EQ(t.data_ptr(), static_cast<const void*>(p));
+    EXPECT_TRUE(tensors_equal(t, at::ones({2, 3})));
+
+    xt::xtensor_fixed<double, xt::xshape<2, 2>> f = {{1., 2.}, {3., 4.}};
+    const at::Tensor ft = xtt::to_torch(std::move(f));
+    EXPECT_TRUE(tensors_equal(ft, at::tensor({1., 2., 3., 4.}).reshape({2, 2})));
+
+    // an adaptor that does not own its memory is evaluated, not adopted
+    std::vector<float> storage(4, 2.f);
+    auto pointing = xt::adapt(storage.data(), 4, xt::no_ownership(), std::vector<std::size_t>{4});
+    const at::Tensor copied = xtt::to_torch(std::move(pointing));
+    EXPECT_NE(copied.data_ptr(), static_cast<void*>(storage.data()));
+}
+
+/*
+ * xtensor -> torch: borrowing.
+ */
+TEST(convert, as_tensor_shares_memory_both_ways)
+{
+    xt::xtensor<float, 3> a = xt::zeros<float>({2, 3, 4});
+    const at::Tensor t = xtt::as_tensor(a);
+    t.add_(1);
+    EXPECT_EQ(a(1, 2, 3), 1.f);
+    a(0, 0, 0) = 5.f;
+    EXPECT_EQ(t[0][0][0].item<float>(), 5.f);
+
+    xt::xtensor_fixed<int, xt::xshape<2, 3>> f = {{1, 2, 3}, {4, 5, 6}};
+    EXPECT_EQ(xtt::as_tensor(f).data_ptr(), static_cast<void*>(f.data()));
+
+    std::vector<double> raw(12, 0.0);
+    auto adapted = xt::adapt(raw.data(), raw.size(), xt::no_ownership(), std::vector<std::size_t>{3, 4});
+    xtt::as_tensor(adapted).fill_(2.0);
+    EXPECT_EQ(raw[11], 2.0);
+
+    xt::xarray<double, xt::layout_type::column_major> c = {{1., 2.}, {3., 4.}};
+    const at::Tensor ct = xtt::as_tensor(c);
+    EXPECT_EQ(ct.strides(), c10::IntArrayRef({1, 2}));
+    EXPECT_EQ(ct[0][1].item<double>(), 2.0);
+
+    auto tr = xt::strided_view(a, {xt::all(), 1, xt::range(0, 4, 2)});
+    const at::Tensor st = xtt::as_tensor(tr);
+    EXPECT_EQ(st.sizes(), c10::IntArrayRef({2, 2}));
+    EXPECT_EQ(st.data_ptr(), static_cast<void*>(&a(0, 1, 0)));
+}
+
+TEST(convert, as_tensor_refuses_what_torch_cannot_express)
+{
+    xt::xarray<float> a = {1.f, 2.f, 3.f, 4.f};
+    auto reversed = xt::view(a, xt::range(3, xt::placeholders::_, -1));
+    EXPECT_CONVERSION_ERROR(xtt::as_tensor(reversed), "negative strides", "xtt::to_torch");
+    EXPECT_TRUE(tensors_equal(xtt::to_torch(reversed), at::tensor({4.f, 3.f, 2.f, 1.f})));
+
+    std::vector<std::complex<double>> buffer(5);
+    // one double past an aligned start: complex128 wants 16 bytes
+    auto* misaligned = reinterpret_cast<std::complex<double>*>(reinterpret_cast<char*>(buffer.data()) + 8);
+    auto adapted = xt::adapt(misaligned, 4, xt::no_ownership(), std::vector<std::size_t>{4});
+    EXPECT_CONVERSION_ERROR(xtt::as_tensor(adapted), "complex128", "16-byte alignment");
+}
+
+/*
+ * Round trips keep the data pointer.
+ */
+TEST(convert, torch_to_xtensor_to_torch_keeps_the_pointer)
+{
+    const at::Tensor t = iota({3, 4}, at::kFloat).t();
+    auto v = xtt::view<float>(t);
+    const at::Tensor back = xtt::as_tensor(v);
+    EXPECT_EQ(back.data_ptr(), t.data_ptr());
+    EXPECT_EQ(back.strides(), t.strides());
+    const at::Tensor moved = xtt::to_torch(xtt::view<float>(t));
+    EXPECT_EQ(moved.data_ptr(), t.data_ptr());
+    EXPECT_TRUE(xtt::as_tensor(xtt::view<float>(t)).is_alias_of(t) || xtt::as_tensor(xtt::view<float>(t)).data_ptr() == t.data_ptr());
+}
+
+TEST(convert, xtensor_to_torch_to_xtensor_keeps_the_pointer)
+{
+    xt::xarray<double> a = xt::ones<double>({5, 2});
+    const double* p = a.data();
+    const at::Tensor t = xtt::to_torch(std::move(a));
+    auto v = xtt::view<double, 2, xt::layout_type::row_major>(t);
+    EXPECT_EQ(v.data(), p);
+    xt::xarray<double> b = xt::zeros<double>({2, 2});
+    const at::Tensor borrowed = xtt::as_tensor(b);
+    EXPECT_EQ(xtt::view<double>(borrowed).data(), b.data());
+}

@@ -218,6 +218,15 @@ namespace detail
 #endif
     }
 
+    /// Where an empty view points: never read, but not null, because xtensor
+    /// computes end iterators as begin + stride * (size - 1), also for size 0.
+    template <class T>
+    T* empty_data() noexcept
+    {
+        alignas(64) static unsigned char nothing[64];
+        return reinterpret_cast<T*>(nothing);
+    }
+
     inline constexpr std::string_view view_any_layout = "view it with xt::layout_type::dynamic, which takes any strides";
 
     template <class T, xt::layout_type L>
@@ -320,7 +329,7 @@ namespace detail
                          : is_contiguous_in(sizes, torch_strides, false) ? xt::layout_type::column_major
                                                                          : xt::layout_type::dynamic;
             }
-            return view_type(storage_type(typed_data<T>(s), span),
+            return view_type(storage_type(numel == 0 ? empty_data<T>() : typed_data<T>(s), span),
                              std::move(shape),
                              std::move(strides),
                              std::move(backstrides),

@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/MemoryOverlap.h>
+#include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 #include <c10/util/complex.h>
 
