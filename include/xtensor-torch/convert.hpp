@@ -5,6 +5,7 @@
 #ifndef XTENSOR_TORCH_CONVERT_HPP
 #define XTENSOR_TORCH_CONVERT_HPP
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -158,13 +159,16 @@ at::Tensor to_torch(C&& c, const at::TensorOptions& options = {});
  *
  * Works for xt::xarray, xt::xtensor, xt::xtensor_fixed, adaptors, and
  * strided xtensor views (xt::view, xt::strided_view with non-negative
- * steps). **The caller keeps `c` alive, unresized, for as long as the tensor
- * and every tensor made from it are used**; for a tensor that owns its
- * memory, use `to_torch(std::move(c))`. An xtt::tensor_view is the
- * exception: the tensor keeps the view's storage alive.
+ * steps). **The caller keeps the memory alive, and the container unresized,
+ * for as long as the tensor and every tensor made from it are used**; for a
+ * tensor that owns its memory, use `to_torch(std::move(c))`. An
+ * xtt::tensor_view is the exception: the tensor keeps the view's storage
+ * alive. A temporary owning container (an xt::xarray rvalue) is refused at
+ * compile time, since the tensor would borrow freed memory; temporary views
+ * and adaptors of memory that lives elsewhere are fine.
  *
- * *Shares memory* · *Keeps alive*: nothing (borrows).
- * @param c the container (an lvalue; a temporary would dangle).
+ * *Shares memory* · *Keeps alive*: nothing (borrows), but a tensor_view's storage.
+ * @param c the container, view or adaptor, with mutable memory.
  * @return a CPU tensor of `c`'s dtype, shape and strides.
  * @throws conversion_error for a negative stride (torch has none) or a
  *         buffer that is not aligned for the torch element type.
@@ -175,12 +179,7 @@ at::Tensor to_torch(C&& c, const at::TensorOptions& options = {});
  * t.add_(1);                             // a is now {1, 1, 1}
  * @endcode
  */
-template <class C>
-at::Tensor as_tensor(C& c);
-
-/// @brief For a temporary xtt::tensor_view, as as_tensor(C&); for any other
-/// temporary, refused at compile time: the tensor would borrow freed memory.
-template <class C, std::enable_if_t<!std::is_lvalue_reference_v<C>, int> = 0>
+template <class C, std::enable_if_t<xt::is_xexpression<std::decay_t<C>>::value, int> = 0>
 at::Tensor as_tensor(C&& c);
 
 namespace detail
@@ -275,7 +274,6 @@ namespace detail
     {
         dim_vector sizes;
         dim_vector strides;
-        std::int64_t span = 0;  // elements from the first to one past the last
         bool negative = false;
 
         explicit torch_geometry(const E& e)
@@ -285,25 +283,15 @@ namespace detail
             const std::size_t rank = shape.size();
             sizes.resize(rank);
             strides.resize(rank);
-            std::int64_t numel = 1;
-            for (std::size_t i = 0; i < rank; ++i)
-            {
-                sizes[i] = static_cast<std::int64_t>(shape[i]);
-                numel *= sizes[i];
-            }
+            std::copy(shape.begin(), shape.end(), sizes.begin());
             const bool column_major = e.layout() == xt::layout_type::column_major;
             std::int64_t contiguous_stride = 1;
-            span = numel == 0 ? 0 : 1;
             for (std::size_t k = 0; k < rank; ++k)
             {
                 const std::size_t i = column_major ? k : rank - 1 - k;
                 const auto s = static_cast<std::int64_t>(xstrides[i]);
                 strides[i] = sizes[i] == 1 ? contiguous_stride : s;
                 negative = negative || (sizes[i] > 1 && s < 0);
-                if (numel != 0 && sizes[i] > 1 && s > 0)
-                {
-                    span += s * (sizes[i] - 1);
-                }
                 contiguous_stride *= std::max<std::int64_t>(sizes[i], 1);
             }
         }
@@ -368,38 +356,52 @@ namespace detail
     {
     }
 
-    /// A tensor over `data` with `c`'s geometry, owning nothing but `ctx`
-    /// (deleted with `deleter` when the tensor's storage dies).
+    /// A CPU tensor of dtype `dtype` over `data` with this geometry, owning
+    /// nothing but `ctx` (deleted with `deleter` when the tensor's storage dies,
+    /// also when this throws). Refuses misaligned buffers.
+    inline at::Tensor make_tensor(void* data,
+                                  c10::IntArrayRef sizes,
+                                  c10::IntArrayRef strides,
+                                  at::ScalarType dtype,
+                                  void* ctx,
+                                  c10::DeleterFnPtr deleter,
+                                  std::string_view operation)
+    {
+        std::unique_ptr<void, c10::DeleterFnPtr> guard(ctx, deleter != nullptr ? deleter : &no_delete);
+        const bool empty = std::find(sizes.begin(), sizes.end(), std::int64_t(0)) != sizes.end();
+        if (!empty && !is_aligned(data, dtype))
+        {
+            refuse_misaligned(operation, dtype, data);
+        }
+        // Row-major strides are left to ATen, which sets them faster.
+        const bool row_major = is_contiguous_in(sizes, strides, true);
+        return at::for_blob(data, sizes)
+            .strides(row_major ? c10::OptionalIntArrayRef() : c10::OptionalIntArrayRef(strides))
+            .context(guard.release(), deleter != nullptr ? deleter : &no_delete)
+            .options(at::TensorOptions().dtype(dtype))
+            .make_tensor();
+    }
+
+    /// make_tensor with the geometry of the xtensor container `c`.
     template <class C, class P>
     at::Tensor wrap(const C& c, P* data, void* ctx, c10::DeleterFnPtr deleter, std::string_view operation)
     {
         using value_type = std::remove_const_t<P>;
-        constexpr at::ScalarType dtype = scalar_type_v<value_type>;
         std::unique_ptr<void, c10::DeleterFnPtr> guard(ctx, deleter != nullptr ? deleter : &no_delete);
         const torch_geometry<C> g(c);
         if (g.negative)
         {
-            std::string what(operation);
             std::string strides;
             for (auto s : c.strides())
             {
                 strides += (strides.empty() ? "" : ", ") + std::to_string(s);
             }
-            fail(what + " with strides [" + strides + "]",
+            fail(std::string(operation) + " with strides [" + strides + "]",
                  "torch tensors can't have negative strides",
                  "evaluate it with xtt::to_torch(e) (copies), or flip it afterwards with torch::flip");
         }
-        if (g.span > 0 && !is_aligned(data, dtype))
-        {
-            refuse_misaligned(operation, dtype, data);
-        }
-        // Row-major strides are left to ATen, which sets them faster.
-        const bool row_major = is_contiguous_in(g.sizes, g.strides, true);
-        return at::for_blob(const_cast<value_type*>(data), g.sizes)
-            .strides(row_major ? c10::OptionalIntArrayRef() : c10::OptionalIntArrayRef(g.strides))
-            .context(guard.release(), deleter != nullptr ? deleter : &no_delete)
-            .options(at::TensorOptions().dtype(dtype))
-            .make_tensor();
+        return make_tensor(const_cast<value_type*>(data), g.sizes, g.strides, scalar_type_v<value_type>,
+                           guard.release(), deleter, operation);
     }
 
     template <class H>
@@ -660,35 +662,30 @@ inline at::Tensor to_torch(C&& c, const at::TensorOptions& options)
     return detail::finish(std::move(t), options);
 }
 
-template <class C>
-inline at::Tensor as_tensor(C& c)
+template <class C, std::enable_if_t<xt::is_xexpression<std::decay_t<C>>::value, int>>
+inline at::Tensor as_tensor(C&& c)
 {
-    static_assert(!std::is_const_v<C> || detail::is_tensor_view<std::remove_const_t<C>>::value,
-                  "xtt::as_tensor needs a mutable container: torch tensors are always writable; "
-                  "use xtt::to_torch(c) for a copy");
-    static_assert(xt::has_data_interface<C>::value,
+    using container = std::decay_t<C>;
+    static_assert(xt::has_data_interface<container>::value,
                   "xtt::as_tensor: C has no memory of its own to borrow (it is a lazy expression); "
                   "use xtt::to_torch(e) to evaluate it into a new tensor");
-    using value_type = std::remove_const_t<typename C::value_type>;
+    using value_type = std::remove_const_t<typename container::value_type>;
     detail::check_torch_value_type<value_type>();
-    if constexpr (detail::is_tensor_view<std::remove_const_t<C>>::value)
+    if constexpr (detail::is_tensor_view<container>::value)
     {
+        // also for a temporary view: the tensor keeps the storage alive
         return detail::tensor_of_view(c, "borrow an xtt::tensor_view");
     }
     else
     {
+        static_assert(std::is_lvalue_reference_v<C> || !detail::is_owning_container<container>::value,
+                      "xtt::as_tensor(temporary): the tensor would borrow memory that is about to be freed; "
+                      "use xtt::to_torch(std::move(c)) to hand the buffer over to torch");
+        static_assert(!std::is_const_v<std::remove_pointer_t<decltype(detail::first_element(c))>>,
+                      "xtt::as_tensor needs a mutable container: torch tensors are always writable; "
+                      "use xtt::to_torch(c) for a copy");
         return detail::wrap(c, detail::first_element(c), nullptr, nullptr, "borrow an xtensor buffer");
     }
-}
-
-template <class C, std::enable_if_t<!std::is_lvalue_reference_v<C>, int>>
-inline at::Tensor as_tensor(C&& c)
-{
-    // A temporary tensor_view is fine: the tensor keeps its storage alive.
-    static_assert(detail::is_tensor_view<std::decay_t<C>>::value,
-                  "xtt::as_tensor(temporary): the tensor would borrow memory that is about to be freed; "
-                  "use xtt::to_torch(std::move(c)) to hand the buffer over to torch");
-    return detail::tensor_of_view(c, "borrow an xtt::tensor_view");
 }
 
 XTT_NAMESPACE_END

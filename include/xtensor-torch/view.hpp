@@ -136,12 +136,8 @@ public:
 
 private:
 
-    tensor_view(storage_type&& storage,
-                shape_type&& shape,
-                strides_type&& strides,
-                backstrides_type&& backstrides,
-                xt::layout_type layout,
-                c10::Storage keep_alive) noexcept;
+    /// The view of a staged tensor `s`: CPU, strided, ready for the view.
+    explicit tensor_view(const at::Tensor& s);
 
     storage_type& storage_impl() noexcept;
     const storage_type& storage_impl() const noexcept;
@@ -286,55 +282,10 @@ namespace detail
 
     struct view_factory
     {
-        /// The view of a staged tensor `s`: CPU, strided, ready for the request.
         template <class T, std::size_t N, xt::layout_type L>
         static tensor_view<T, N, L> make(const at::Tensor& s)
         {
-            using view_type = tensor_view<T, N, L>;
-            using shape_type = typename view_type::shape_type;
-            using strides_type = typename view_type::strides_type;
-            using backstrides_type = typename view_type::backstrides_type;
-            using storage_type = typename view_type::storage_type;
-
-            const c10::IntArrayRef sizes = s.sizes();
-            const std::size_t rank = sizes.size();
-            shape_type shape = xtl::make_sequence<shape_type>(rank, std::size_t(0));
-            strides_type strides = xtl::make_sequence<strides_type>(rank, std::ptrdiff_t(0));
-            backstrides_type backstrides = xtl::make_sequence<backstrides_type>(rank, std::ptrdiff_t(0));
-            std::copy(sizes.begin(), sizes.end(), shape.begin());
-
-            const std::int64_t numel = s.numel();
-            xt::layout_type layout = L;
-            std::size_t span = static_cast<std::size_t>(numel);
-            if (L != xt::layout_type::dynamic || numel == 0)
-            {
-                // static layout (checked by staging), or no data: xtensor's own strides
-                layout = L == xt::layout_type::dynamic ? xt::layout_type::row_major : L;
-                xt::compute_strides(shape, layout, strides, backstrides);
-            }
-            else
-            {
-                const c10::IntArrayRef torch_strides = s.strides();
-                span = 1;
-                for (std::size_t i = 0; i < rank; ++i)
-                {
-                    if (sizes[i] != 1)
-                    {
-                        strides[i] = static_cast<std::ptrdiff_t>(torch_strides[i]);
-                        backstrides[i] = strides[i] * static_cast<std::ptrdiff_t>(sizes[i] - 1);
-                        span += static_cast<std::size_t>(backstrides[i]);
-                    }
-                }
-                layout = s.is_contiguous() ? xt::layout_type::row_major
-                         : is_contiguous_in(sizes, torch_strides, false) ? xt::layout_type::column_major
-                                                                         : xt::layout_type::dynamic;
-            }
-            return view_type(storage_type(numel == 0 ? empty_data<T>() : typed_data<T>(s), span),
-                             std::move(shape),
-                             std::move(strides),
-                             std::move(backstrides),
-                             layout,
-                             s.storage());
+            return tensor_view<T, N, L>(s);
         }
     };
 }
@@ -344,16 +295,50 @@ namespace detail
  ****************************/
 
 template <class T, std::size_t N, xt::layout_type L>
-inline tensor_view<T, N, L>::tensor_view(storage_type&& storage,
-                                         shape_type&& shape,
-                                         strides_type&& strides,
-                                         backstrides_type&& backstrides,
-                                         xt::layout_type layout,
-                                         c10::Storage keep_alive) noexcept
-    : base_type(std::move(shape), std::move(strides), std::move(backstrides), std::move(layout)),
-      m_storage(std::move(storage)),
-      m_keep_alive(std::move(keep_alive))
+inline tensor_view<T, N, L>::tensor_view(const at::Tensor& s)
+    : base_type(),
+      m_keep_alive(s.storage())
 {
+    // Shape and strides are filled in place (no temporaries to move): the
+    // strides are torch's, with xtensor's 0 for size-1 dims; a static layout
+    // (checked by staging) or an empty tensor gets xtensor's own strides.
+    const c10::IntArrayRef sizes = s.sizes();
+    const std::size_t rank = sizes.size();
+    shape_type& shape = this->shape_impl();
+    strides_type& strides = this->strides_impl();
+    backstrides_type& backstrides = this->backstrides_impl();
+    if constexpr (N == dynamic)
+    {
+        shape.resize(rank);
+        strides.resize(rank);
+        backstrides.resize(rank);
+    }
+    std::copy(sizes.begin(), sizes.end(), shape.begin());
+    const std::int64_t numel = s.numel();
+    xt::layout_type layout = L;
+    std::size_t span = static_cast<std::size_t>(numel);
+    if (L != xt::layout_type::dynamic || numel == 0)
+    {
+        layout = L == xt::layout_type::dynamic ? xt::layout_type::row_major : L;
+        xt::compute_strides(shape, layout, strides, backstrides);
+    }
+    else
+    {
+        const c10::IntArrayRef torch_strides = s.strides();
+        span = 1;
+        for (std::size_t i = 0; i < rank; ++i)
+        {
+            const bool single = sizes[i] == 1;
+            strides[i] = single ? 0 : static_cast<std::ptrdiff_t>(torch_strides[i]);
+            backstrides[i] = single ? 0 : strides[i] * static_cast<std::ptrdiff_t>(sizes[i] - 1);
+            span += static_cast<std::size_t>(backstrides[i]);
+        }
+        layout = s.is_contiguous() ? xt::layout_type::row_major
+                 : detail::is_contiguous_in(sizes, torch_strides, false) ? xt::layout_type::column_major
+                                                                         : xt::layout_type::dynamic;
+    }
+    this->mutable_layout() = layout;
+    m_storage = storage_type(numel == 0 ? detail::empty_data<T>() : detail::typed_data<T>(s), span);
 }
 
 template <class T, std::size_t N, xt::layout_type L>

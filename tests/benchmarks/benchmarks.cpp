@@ -438,6 +438,12 @@ namespace
                 {"borrow/as_tensor/16", "borrow/baseline_from_blob_deleter/16", "<= 1.2x"},
                 {"borrow/as_tensor/1048576", "borrow/baseline_from_blob_deleter/1048576", "<= 1.2x"},
                 {"borrow/as_tensor/16", "borrow/at_from_blob/16", "(at::from_blob, no deleter)"},
+                {"eigen/map", "eigen/baseline_map+handle", "<= 2x"},
+                {"eigen/product_map/real_time", "eigen/baseline_product_owned/real_time", "<= 1.1x"},
+                {"eigen/product_packed_map/real_time", "eigen/baseline_product_owned/real_time", "<= 1.1x"},
+                {"eigen/sparse_map/1000", "eigen/baseline_sparse_map+handle/1000", "(sparse map, nnz 1e3)"},
+                {"eigen/sparse_map/1000000", "eigen/baseline_sparse_map+handle/1000000", "(sparse map, nnz 1e6)"},
+                {"eigen/sparse_map/1000000", "eigen/sparse_map/1000", "~1x: O(1) in nnz"},
             };
             auto& os = GetOutputStream();
             os << "\nratios (time / baseline time, same run; medians when repeated):\n";

@@ -1,0 +1,502 @@
+// Eigen dense maps of tensors (xtt::eigen::map, map_vector) and dense Eigen
+// objects to tensors (to_torch copies and adopts, as_tensor borrows).
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef XTENSOR_TORCH_EIGEN_DENSE_HPP
+#define XTENSOR_TORCH_EIGEN_DENSE_HPP
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "../convert.hpp"
+#include "../detail/config.hpp"
+#include "../detail/eigen_compat.hpp"
+#include "../error.hpp"
+#include "../stage.hpp"
+#include "../view.hpp"
+
+XTT_NAMESPACE_BEGIN
+
+namespace eigen
+{
+    namespace detail
+    {
+        struct map_factory;
+
+        template <class T, int Rows, int Cols, int Options>
+        using plain_matrix_t = std::conditional_t<std::is_const_v<T>,
+                                                  const Eigen::Matrix<std::remove_const_t<T>, Rows, Cols, Options>,
+                                                  Eigen::Matrix<T, Rows, Cols, Options>>;
+
+        template <class T>
+        struct is_c10_complex : std::false_type
+        {
+        };
+
+        template <class T>
+        struct is_c10_complex<c10::complex<T>> : std::true_type
+        {
+        };
+
+        template <class T>
+        constexpr void check_eigen_scalar()
+        {
+            using U = std::remove_cv_t<T>;
+            static_assert(!std::is_same_v<U, c10::Half>,
+                          "xtt::eigen: use Eigen::half for float16 tensors (c10::Half has no Eigen NumTraits)");
+            static_assert(!std::is_same_v<U, c10::BFloat16>,
+                          "xtt::eigen: use Eigen::bfloat16 for bfloat16 tensors (c10::BFloat16 has no Eigen NumTraits)");
+            static_assert(!is_c10_complex<U>::value, "xtt::eigen: use std::complex<T> for complex tensors");
+            static_assert(has_scalar_type_v<U>,
+                          "xtt::eigen: T has no LibTorch dtype; use one of the types in the README's dtype table");
+        }
+    }
+
+    /**
+     * @brief An Eigen::Map over a tensor's memory that keeps the tensor's storage alive.
+     *
+     * What xtt::eigen::map and map_vector return: an
+     * `Eigen::Map<Eigen::Matrix<T, Rows, Cols, Options>, Eigen::Unaligned, StrideType>`
+     * (it derives from it, so it is one), plus a reference to the storage.
+     * Assignment writes elements, as for any Eigen::Map.
+     */
+    template <class T, int Rows, int Cols, int Options, class StrideType>
+    class matrix_map : public Eigen::Map<detail::plain_matrix_t<T, Rows, Cols, Options>, Eigen::Unaligned, StrideType>
+    {
+    public:
+
+        using base_type = Eigen::Map<detail::plain_matrix_t<T, Rows, Cols, Options>, Eigen::Unaligned, StrideType>;
+        using base_type::operator=;
+
+        matrix_map(const matrix_map&) = default;
+        matrix_map(matrix_map&&) noexcept = default;
+        ~matrix_map() = default;
+
+        /// Copies the elements of `rhs`, as Eigen::Map does; the memory stays this map's.
+        matrix_map& operator=(const matrix_map& rhs);
+        matrix_map& operator=(matrix_map&& rhs);
+
+        /// @brief The storage this map keeps alive.
+        const c10::Storage& tensor_storage() const noexcept;
+
+    private:
+
+        matrix_map(T* data, Eigen::Index rows, Eigen::Index cols, const StrideType& stride, c10::Storage keep_alive);
+
+        c10::Storage m_keep_alive;
+
+        friend struct detail::map_factory;
+    };
+
+    /**
+     * @brief A zero-copy Eigen matrix map of a 2-D tensor.
+     *
+     * *Shares memory* (the tensor's strides become the map's strides) ·
+     * *Keeps alive* the tensor's storage · *May copy* only with the flags in
+     * `policy`, as xtt::view.
+     *
+     * The default, a row-major map with `Eigen::Stride<Dynamic, Dynamic>`,
+     * takes any strides (transposed and sliced tensors too). A fixed size
+     * (`Rows`, `Cols`), a column-major `Options` or a stricter `StrideType`
+     * (`Eigen::Stride<0, 0>`, `Eigen::OuterStride<>`) need a tensor whose
+     * shape and strides fit, or `stage::contiguous`. Element types are
+     * Eigen's: `Eigen::half`, `Eigen::bfloat16` and `std::complex<T>` for
+     * float16, bfloat16 and complex tensors; `const T` for a read-only map.
+     *
+     * @tparam T the element type; `const T` for a read-only map.
+     * @tparam Rows, Cols Eigen::Dynamic or a fixed size.
+     * @tparam Options Eigen::RowMajor or Eigen::ColMajor.
+     * @tparam StrideType the map's Eigen stride type.
+     * @param t a 2-D tensor.
+     * @param policy the staging steps allowed (default: none).
+     * @return a matrix_map.
+     * @throws conversion_error for a dtype, rank or fixed-size mismatch,
+     *         strides the StrideType can't express (without `stage::contiguous`),
+     *         and every state xtt::view refuses.
+     *
+     * @code
+     * torch::Tensor a = torch::rand({4, 3}, torch::kFloat64);
+     * auto m = xtt::eigen::map<double>(a);          // Eigen::Map with the tensor's strides
+     * Eigen::MatrixXd ata = m.transpose() * m;      // any Eigen expression
+     * @endcode
+     */
+    template <class T,
+              int Rows = Eigen::Dynamic,
+              int Cols = Eigen::Dynamic,
+              int Options = (Cols == 1 && Rows != 1) ? Eigen::ColMajor : Eigen::RowMajor,
+              class StrideType = Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>
+    matrix_map<T, Rows, Cols, Options, StrideType> map(const at::Tensor& t, stage policy = stage::none);
+
+    /**
+     * @brief A zero-copy Eigen column-vector map of a 1-D tensor, with the
+     * tensor's stride as the inner stride.
+     *
+     * *Shares memory* · *Keeps alive* · *May copy* as map.
+     * @tparam T the element type; `const T` for a read-only map.
+     * @tparam StrideType `Eigen::InnerStride<Eigen::Dynamic>` (any stride) or
+     *         `Eigen::InnerStride<1>` (contiguous, or `stage::contiguous`).
+     * @param t a 1-D tensor.
+     * @param policy the staging steps allowed (default: none).
+     * @throws conversion_error as map.
+     *
+     * @code
+     * auto x = xtt::eigen::map_vector<float>(t.select(1, 0));   // a strided column
+     * @endcode
+     */
+    template <class T, class StrideType = Eigen::InnerStride<Eigen::Dynamic>>
+    matrix_map<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType> map_vector(const at::Tensor& t,
+                                                                             stage policy = stage::none);
+
+    namespace detail
+    {
+        // Derived from some Eigen::DenseBase<X> / PlainObjectBase<X> (X need
+        // not be E: matrix_map derives from Eigen::Map).
+        template <class D>
+        std::true_type dense_base_test(const Eigen::DenseBase<D>*);
+        std::false_type dense_base_test(...);
+
+        template <class D>
+        std::true_type plain_object_test(const Eigen::PlainObjectBase<D>*);
+        std::false_type plain_object_test(...);
+
+        template <class E>
+        using is_dense = decltype(dense_base_test(std::declval<const E*>()));
+
+        template <class E>
+        using is_plain_object = decltype(plain_object_test(std::declval<const E*>()));
+
+        template <class E>
+        struct is_matrix_map : std::false_type
+        {
+        };
+
+        template <class T, int Rows, int Cols, int Options, class StrideType>
+        struct is_matrix_map<matrix_map<T, Rows, Cols, Options, StrideType>> : std::true_type
+        {
+        };
+
+        /// An Eigen stride object for these strides, using the compile-time
+        /// value where StrideType fixes one.
+        template <class StrideType>
+        StrideType make_stride(Eigen::Index outer, Eigen::Index inner)
+        {
+            constexpr int O = StrideType::OuterStrideAtCompileTime;
+            constexpr int I = StrideType::InnerStrideAtCompileTime;
+            const Eigen::Index o = O == Eigen::Dynamic ? outer : O;
+            const Eigen::Index i = I == Eigen::Dynamic ? inner : I;
+            if constexpr (std::is_constructible_v<StrideType, Eigen::Index, Eigen::Index>)
+            {
+                return StrideType(o, i);
+            }
+            else if constexpr (O == 0)
+            {
+                return StrideType(i);  // Eigen::InnerStride
+            }
+            else
+            {
+                return StrideType(o);  // Eigen::OuterStride
+            }
+        }
+
+        /// Whether StrideType can express these strides (0 in Eigen means
+        /// "packed": inner 1, outer the inner size). Strides of size-1 dims
+        /// never matter.
+        template <class StrideType>
+        bool strides_fit(Eigen::Index inner, Eigen::Index outer, Eigen::Index inner_size, Eigen::Index outer_size)
+        {
+            constexpr int O = StrideType::OuterStrideAtCompileTime;
+            constexpr int I = StrideType::InnerStrideAtCompileTime;
+            const bool inner_ok = inner_size <= 1 || I == Eigen::Dynamic || inner == (I == 0 ? 1 : I);
+            const bool outer_ok = outer_size <= 1 || O == Eigen::Dynamic || outer == (O == 0 ? inner_size : O);
+            return inner_ok && outer_ok;
+        }
+
+        struct map_factory
+        {
+            template <class T, int Rows, int Cols, int Options, class StrideType>
+            static matrix_map<T, Rows, Cols, Options, StrideType> make(const at::Tensor& t, stage policy, bool vector)
+            {
+                check_eigen_scalar<T>();
+                constexpr bool row_major = (Options & Eigen::RowMajorBit) != 0;
+                constexpr xt::layout_type order = row_major ? xt::layout_type::row_major : xt::layout_type::column_major;
+                const xtt::detail::request r{"map",
+                                             vector ? "as an Eigen vector" : "as an Eigen matrix",
+                                             xt::layout_type::dynamic,
+                                             std::is_const_v<T> ? access::read_only : access::read_write,
+                                             ""};
+                xtt::detail::check_type_and_rank<std::remove_const_t<T>, xtt::dynamic>(r, t);
+                if (t.dim() != (vector ? 1 : 2))
+                {
+                    xtt::detail::fail(xtt::detail::what_of(r, t),
+                                      "it has rank " + std::to_string(t.dim()) + ", not " + (vector ? "1" : "2"),
+                                      "map 1-D tensors with xtt::eigen::map_vector and 2-D ones with xtt::eigen::map, "
+                                      "or call .reshape(...), .unsqueeze(...) or .squeeze(...) first");
+                }
+                const Eigen::Index rows = t.size(0);
+                const Eigen::Index cols = vector ? 1 : t.size(1);
+                if ((Rows != Eigen::Dynamic && rows != Rows) || (Cols != Eigen::Dynamic && cols != Cols))
+                {
+                    xtt::detail::fail(xtt::detail::what_of(r, t),
+                                      "its shape is " + std::to_string(rows) + "x" + std::to_string(cols)
+                                          + ", not the fixed " + std::to_string(Rows) + "x" + std::to_string(Cols),
+                                      "map it with Eigen::Dynamic sizes, or call .reshape(...) first");
+                }
+                at::Tensor holder;
+                const at::Tensor* s = &xtt::detail::stage_into(t, policy, r, holder);
+                const auto strides_of = [&](const at::Tensor& x) {
+                    const Eigen::Index row_stride = x.stride(0);
+                    const Eigen::Index col_stride = vector ? rows : x.stride(1);
+                    return row_major ? std::make_pair(col_stride, row_stride) : std::make_pair(row_stride, col_stride);
+                };
+                const Eigen::Index inner_size = row_major ? cols : rows;
+                const Eigen::Index outer_size = row_major ? rows : cols;
+                auto [inner, outer] = strides_of(*s);
+                if (s->numel() > 0 && !strides_fit<StrideType>(inner, outer, inner_size, outer_size))
+                {
+                    if (!allows(policy, stage::contiguous))
+                    {
+                        xtt::detail::request layout_request = r;
+                        layout_request.layout = order;
+                        xtt::detail::refuse_step(layout_request, t, stage::contiguous);
+                    }
+                    holder = xtt::detail::make_contiguous(*s, order);
+                    s = &holder;
+                    std::tie(inner, outer) = strides_of(*s);
+                }
+                T* data = s->numel() == 0 ? xtt::detail::empty_data<T>() : xtt::detail::typed_data<T>(*s);
+                return matrix_map<T, Rows, Cols, Options, StrideType>(data, rows, cols,
+                                                                      make_stride<StrideType>(outer, inner), s->storage());
+            }
+        };
+    }
+
+    /***************************
+     * matrix_map, out of line *
+     ***************************/
+
+    template <class T, int Rows, int Cols, int Options, class StrideType>
+    inline matrix_map<T, Rows, Cols, Options, StrideType>::matrix_map(
+        T* data, Eigen::Index rows, Eigen::Index cols, const StrideType& stride, c10::Storage keep_alive)
+        : base_type(data, rows, cols, stride),
+          m_keep_alive(std::move(keep_alive))
+    {
+    }
+
+    template <class T, int Rows, int Cols, int Options, class StrideType>
+    inline auto matrix_map<T, Rows, Cols, Options, StrideType>::operator=(const matrix_map& rhs) -> matrix_map&
+    {
+        static_assert(!std::is_const_v<T>, "xtt::eigen::matrix_map<const T> is read-only; map with a non-const T to write");
+        base_type::operator=(rhs);
+        return *this;
+    }
+
+    template <class T, int Rows, int Cols, int Options, class StrideType>
+    inline auto matrix_map<T, Rows, Cols, Options, StrideType>::operator=(matrix_map&& rhs) -> matrix_map&
+    {
+        static_assert(!std::is_const_v<T>, "xtt::eigen::matrix_map<const T> is read-only; map with a non-const T to write");
+        base_type::operator=(rhs);
+        return *this;
+    }
+
+    template <class T, int Rows, int Cols, int Options, class StrideType>
+    inline const c10::Storage& matrix_map<T, Rows, Cols, Options, StrideType>::tensor_storage() const noexcept
+    {
+        return m_keep_alive;
+    }
+
+    /****************************
+     * map, map_vector, out of line *
+     ****************************/
+
+    template <class T, int Rows, int Cols, int Options, class StrideType>
+    inline matrix_map<T, Rows, Cols, Options, StrideType> map(const at::Tensor& t, stage policy)
+    {
+        return detail::map_factory::make<T, Rows, Cols, Options, StrideType>(t, policy, false);
+    }
+
+    template <class T, class StrideType>
+    inline matrix_map<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType> map_vector(const at::Tensor& t, stage policy)
+    {
+        return detail::map_factory::make<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType>(t, policy, true);
+    }
+}
+
+/**
+ * @brief A new tensor holding the value of a dense Eigen expression.
+ *
+ * A vector (at compile time) gives a 1-D tensor, anything else a 2-D one
+ * whose strides follow the expression's storage order (column-major Eigen
+ * matrices give column-major tensors). The expression is evaluated once,
+ * straight into the tensor's memory. `options` as for xtensor expressions.
+ *
+ * *Copies*.
+ * @param e the Eigen expression.
+ * @param options dtype, device, requires_grad of the result.
+ * @throws conversion_error as to_torch for xtensor expressions.
+ *
+ * @code
+ * Eigen::MatrixXf m = Eigen::MatrixXf::Random(3, 4);
+ * torch::Tensor t = xtt::to_torch(m * 2.f);   // strides {1, 3}: column-major, like m
+ * @endcode
+ */
+template <class D>
+at::Tensor to_torch(const Eigen::DenseBase<D>& e, const at::TensorOptions& options = {});
+
+/**
+ * @brief A tensor that adopts an Eigen::Matrix / Eigen::Array buffer: no copy.
+ *
+ * *Adopts* · *Keeps alive* the buffer for as long as the tensor lives.
+ * Column-major matrices (Eigen's default) give column-major strides.
+ * @param m the matrix, as an rvalue (`std::move(m)`).
+ * @param options dtype, device, requires_grad of the result.
+ *
+ * @code
+ * Eigen::MatrixXd m = Eigen::MatrixXd::Identity(3, 3);
+ * torch::Tensor t = xtt::to_torch(std::move(m));   // t owns m's buffer
+ * @endcode
+ */
+template <class M,
+          std::enable_if_t<!std::is_lvalue_reference_v<M> && eigen::detail::is_plain_object<std::decay_t<M>>::value, int> = 0>
+at::Tensor to_torch(M&& m, const at::TensorOptions& options = {});
+
+/**
+ * @brief A tensor that borrows the memory of an Eigen object with direct
+ * access (Matrix, Array, Map, Ref, Block): no copy.
+ *
+ * **The caller keeps the memory alive** for as long as the tensor is used;
+ * an xtt::eigen::matrix_map is the exception, whose storage the tensor keeps
+ * alive. A temporary Matrix is refused at compile time (it would dangle).
+ *
+ * *Shares memory* · *Keeps alive*: nothing (borrows).
+ * @throws conversion_error for a buffer not aligned for the torch element type.
+ */
+template <class C, std::enable_if_t<eigen::detail::is_dense<std::decay_t<C>>::value, int> = 0>
+at::Tensor as_tensor(C&& c);
+
+/**********************************
+ * Eigen -> torch, out of line    *
+ **********************************/
+
+namespace eigen::detail
+{
+    /// Torch sizes and strides of a dense Eigen object with direct access.
+    template <class E>
+    void geometry(const E& e, xtt::detail::dim_vector& sizes, xtt::detail::dim_vector& strides)
+    {
+        if constexpr (E::IsVectorAtCompileTime)
+        {
+            sizes = {static_cast<std::int64_t>(e.size())};
+            strides = {e.size() > 1 ? static_cast<std::int64_t>(e.innerStride()) : 1};
+        }
+        else
+        {
+            const auto rows = static_cast<std::int64_t>(e.rows());
+            const auto cols = static_cast<std::int64_t>(e.cols());
+            const auto inner = static_cast<std::int64_t>(e.innerStride());
+            const auto outer = static_cast<std::int64_t>(e.outerStride());
+            sizes = {rows, cols};
+            if constexpr (E::IsRowMajor)
+            {
+                strides = {rows > 1 ? outer : cols, cols > 1 ? inner : 1};
+            }
+            else
+            {
+                strides = {rows > 1 ? inner : 1, cols > 1 ? outer : rows};
+            }
+        }
+    }
+}
+
+template <class D>
+inline at::Tensor to_torch(const Eigen::DenseBase<D>& e, const at::TensorOptions& options)
+{
+    using scalar = typename D::Scalar;
+    using plain = typename D::PlainObject;
+    eigen::detail::check_eigen_scalar<scalar>();
+    constexpr at::ScalarType dtype = scalar_type_v<scalar>;
+    detail::check_options(options, options.has_dtype() ? c10::typeMetaToScalarType(options.dtype()) : dtype);
+    const auto rows = static_cast<std::int64_t>(e.rows());
+    const auto cols = static_cast<std::int64_t>(e.cols());
+    at::Tensor t;
+    if constexpr (D::IsVectorAtCompileTime)
+    {
+        t = at::empty({rows * cols}, at::TensorOptions().dtype(dtype));
+    }
+    else if constexpr (D::IsRowMajor)
+    {
+        t = at::empty({rows, cols}, at::TensorOptions().dtype(dtype));
+    }
+    else
+    {
+        t = at::empty_strided({rows, cols}, {1, std::max<std::int64_t>(rows, 1)}, at::TensorOptions().dtype(dtype));
+    }
+    Eigen::Map<plain> result(static_cast<scalar*>(t.data_ptr()), e.rows(), e.cols());
+    if constexpr (std::is_base_of_v<Eigen::MatrixBase<D>, D>)
+    {
+        result.noalias() = e.derived();  // fresh memory: products need no temporary
+    }
+    else
+    {
+        result = e.derived();
+    }
+    return detail::finish(std::move(t), options);
+}
+
+template <class M, std::enable_if_t<!std::is_lvalue_reference_v<M> && eigen::detail::is_plain_object<std::decay_t<M>>::value, int>>
+inline at::Tensor to_torch(M&& m, const at::TensorOptions& options)
+{
+    using matrix = std::decay_t<M>;
+    using scalar = typename matrix::Scalar;
+    eigen::detail::check_eigen_scalar<scalar>();
+    detail::check_options(options, options.has_dtype() ? c10::typeMetaToScalarType(options.dtype()) : scalar_type_v<scalar>);
+    auto holder = std::make_unique<matrix>(std::move(m));
+    detail::dim_vector sizes;
+    detail::dim_vector strides;
+    eigen::detail::geometry(*holder, sizes, strides);
+    scalar* data = holder->size() == 0 ? detail::empty_data<scalar>() : holder->data();
+    at::Tensor t = detail::make_tensor(data, sizes, strides, scalar_type_v<scalar>, holder.release(),
+                                       &detail::delete_holder<matrix>, "adopt an Eigen matrix");
+    return detail::finish(std::move(t), options);
+}
+
+template <class C, std::enable_if_t<eigen::detail::is_dense<std::decay_t<C>>::value, int>>
+inline at::Tensor as_tensor(C&& c)
+{
+    using object = std::decay_t<C>;
+    using scalar = std::remove_const_t<typename object::Scalar>;
+    eigen::detail::check_eigen_scalar<scalar>();
+    static_assert((object::Flags & Eigen::DirectAccessBit) != 0,
+                  "xtt::as_tensor: this Eigen expression has no memory of its own to borrow; "
+                  "use xtt::to_torch(e) to evaluate it into a new tensor");
+    static_assert(std::is_lvalue_reference_v<C> || !eigen::detail::is_plain_object<object>::value,
+                  "xtt::as_tensor(temporary): the tensor would borrow memory that is about to be freed; "
+                  "use xtt::to_torch(std::move(m)) to hand the buffer over to torch");
+    detail::dim_vector sizes;
+    detail::dim_vector strides;
+    eigen::detail::geometry(c, sizes, strides);
+    auto* data = const_cast<scalar*>(c.data());
+    if (c.size() == 0)
+    {
+        data = detail::empty_data<scalar>();
+    }
+    if constexpr (eigen::detail::is_matrix_map<object>::value)
+    {
+        // the tensor keeps the map's storage alive, as the map does
+        return detail::make_tensor(data, sizes, strides, scalar_type_v<scalar>, new c10::Storage(c.tensor_storage()),
+                                   &detail::delete_holder<c10::Storage>, "borrow an xtt::eigen::matrix_map");
+    }
+    else
+    {
+        static_assert(!std::is_const_v<std::remove_pointer_t<decltype(c.data())>>,
+                      "xtt::as_tensor needs a mutable Eigen object: torch tensors are always writable; "
+                      "use xtt::to_torch(m) for a copy");
+        return detail::make_tensor(data, sizes, strides, scalar_type_v<scalar>, nullptr, nullptr,
+                                   "borrow an Eigen matrix");
+    }
+}
+
+XTT_NAMESPACE_END
+
+#endif

@@ -1,0 +1,274 @@
+// Eigen sparse maps of CSR / CSC tensors (xtt::eigen::sparse_map) and Eigen
+// sparse matrices to torch CSR / CSC tensors (to_torch).
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef XTENSOR_TORCH_EIGEN_SPARSE_HPP
+#define XTENSOR_TORCH_EIGEN_SPARSE_HPP
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "dense.hpp"
+
+XTT_NAMESPACE_BEGIN
+
+namespace eigen
+{
+    namespace detail
+    {
+        struct sparse_map_factory;
+
+        template <class T, int Options, class StorageIndex>
+        using plain_sparse_t = std::conditional_t<std::is_const_v<T>,
+                                                  const Eigen::SparseMatrix<std::remove_const_t<T>, Options, StorageIndex>,
+                                                  Eigen::SparseMatrix<T, Options, StorageIndex>>;
+    }
+
+    /**
+     * @brief An `Eigen::Map<Eigen::SparseMatrix<T, Options, StorageIndex>>` over a
+     * CSR (row-major) or CSC (column-major) tensor's index and value arrays,
+     * which keeps the tensor alive.
+     */
+    template <class T, int Options, class StorageIndex>
+    class sparse_matrix_map : public Eigen::Map<detail::plain_sparse_t<T, Options, StorageIndex>>
+    {
+    public:
+
+        using base_type = Eigen::Map<detail::plain_sparse_t<T, Options, StorageIndex>>;
+
+        sparse_matrix_map(const sparse_matrix_map&) = default;
+        sparse_matrix_map(sparse_matrix_map&&) noexcept = default;
+        sparse_matrix_map& operator=(const sparse_matrix_map&) = delete;
+        ~sparse_matrix_map() = default;
+
+        /// @brief The (compressed, CPU) tensor whose arrays this map uses.
+        const at::Tensor& tensor() const noexcept;
+
+        // the tensor, and its value, compressed-index and index arrays
+        using keep_alive_type = std::array<at::Tensor, 4>;
+
+    private:
+
+        sparse_matrix_map(Eigen::Index rows,
+                          Eigen::Index cols,
+                          Eigen::Index nnz,
+                          StorageIndex* outer,
+                          StorageIndex* inner,
+                          T* values,
+                          keep_alive_type keep_alive);
+
+        keep_alive_type m_keep_alive;
+
+        friend struct detail::sparse_map_factory;
+    };
+
+    /**
+     * @brief A zero-copy Eigen sparse map of a 2-D CSR (`Options =
+     * Eigen::RowMajor`) or CSC (`Eigen::ColMajor`) tensor.
+     *
+     * The map uses the tensor's compressed index array, its other index array
+     * and its values with no copy; `StorageIndex` must be the indices' type
+     * (`std::int64_t`, torch's default, or `std::int32_t`).
+     *
+     * *Shares memory* · *Keeps alive* the tensor · *May copy* with
+     * `stage::to_sparse_csr`, which converts a COO, dense or other-compressed
+     * tensor into the layout the map asks for (`.to_sparse_csr()` or
+     * `.to_sparse_csc()`), and with `to_cpu`, `detach`, `resolve_conj`,
+     * `resolve_neg` as for views.
+     * @throws conversion_error for a dtype, rank or index-type mismatch, a
+     *         hybrid or batched tensor, and a layout `policy` does not allow
+     *         converting.
+     *
+     * @code
+     * torch::Tensor csr = torch::eye(4).to_sparse_csr();
+     * auto s = xtt::eigen::sparse_map<float>(csr);   // Eigen::Map<SparseMatrix<float, RowMajor, int64_t>>
+     * Eigen::VectorXf y = s * Eigen::VectorXf::Ones(4);
+     * @endcode
+     */
+    template <class T, int Options = Eigen::RowMajor, class StorageIndex = std::int64_t>
+    sparse_matrix_map<T, Options, StorageIndex> sparse_map(const at::Tensor& t, stage policy = stage::none);
+
+    namespace detail
+    {
+        struct sparse_map_factory
+        {
+            template <class T, int Options, class StorageIndex>
+            static sparse_matrix_map<T, Options, StorageIndex> make(const at::Tensor& t, stage policy)
+            {
+                check_eigen_scalar<T>();
+                static_assert(std::is_same_v<StorageIndex, std::int32_t> || std::is_same_v<StorageIndex, std::int64_t>,
+                              "xtt::eigen::sparse_map: StorageIndex is std::int32_t or std::int64_t, the index types "
+                              "torch's sparse tensors have");
+                using xtt::detail::fail;
+                using xtt::detail::what_of;
+                constexpr bool csr = (Options & Eigen::RowMajorBit) != 0;
+                constexpr c10::Layout wanted = csr ? c10::kSparseCsr : c10::kSparseCsc;
+                const char* const wanted_name = csr ? "sparse_csr" : "sparse_csc";
+                const char* const convert = csr ? ".to_sparse_csr()" : ".to_sparse_csc()";
+                const xtt::detail::request r{"map", csr ? "as an Eigen row-major sparse matrix" : "as an Eigen column-major sparse matrix",
+                                             xt::layout_type::dynamic, access::read_only, ""};
+                xtt::detail::check_type_and_rank<std::remove_const_t<T>, 2>(r, t);
+
+                at::Tensor s = t;
+                if (xtt::detail::needs_detach(s))
+                {
+                    if (!allows(policy, stage::detach))
+                    {
+                        xtt::detail::refuse_step(r, t, stage::detach);
+                    }
+                    s = s.detach();
+                }
+                if (!s.device().is_cpu())
+                {
+                    if (!allows(policy, stage::to_cpu))
+                    {
+                        xtt::detail::refuse_step(r, t, stage::to_cpu);
+                    }
+                    s = s.cpu();
+                }
+                if (s.layout() != wanted)
+                {
+                    if (!allows(policy, stage::to_sparse_csr))
+                    {
+                        std::string fix = std::string("pass xtt::stage::to_sparse_csr (copies) or call ") + convert + " first";
+                        if (s.layout() == (csr ? c10::kSparseCsc : c10::kSparseCsr))
+                        {
+                            fix += csr ? ", or map it with Eigen::ColMajor" : ", or map it with Eigen::RowMajor";
+                        }
+                        fail(what_of(r, t),
+                             std::string("its layout is ") + std::string(xtt::detail::layout_name(s.layout())) + ", not "
+                                 + wanted_name,
+                             fix);
+                    }
+                    const bool direct = s.layout() == c10::kStrided || s.layout() == c10::kSparse;
+                    const at::Tensor source = direct ? s : s.to_dense();
+                    s = csr ? source.to_sparse_csr() : source.to_sparse_csc();
+                }
+                at::Tensor values = s.values();
+                if (values.dim() != 1)
+                {
+                    fail(what_of(r, t), "it is a hybrid sparse tensor (its values have dense dimensions)",
+                         "call .to_dense() and map it with xtt::eigen::map, or convert it without dense dimensions first");
+                }
+                if (values.is_conj() || s.is_conj())
+                {
+                    if (!allows(policy, stage::resolve_conj))
+                    {
+                        xtt::detail::refuse_step(r, t, stage::resolve_conj);
+                    }
+                    values = values.resolve_conj();
+                }
+                if (values.is_neg() || s.is_neg())
+                {
+                    if (!allows(policy, stage::resolve_neg))
+                    {
+                        xtt::detail::refuse_step(r, t, stage::resolve_neg);
+                    }
+                    values = values.resolve_neg();
+                }
+                at::Tensor outer = csr ? s.crow_indices() : s.ccol_indices();
+                at::Tensor inner = csr ? s.col_indices() : s.row_indices();
+                constexpr at::ScalarType index_dtype = scalar_type_v<StorageIndex>;
+                if (outer.scalar_type() != index_dtype)
+                {
+                    fail(what_of(r, t),
+                         std::string("its indices are ") + std::string(dtype_name(outer.scalar_type())) + ", not "
+                             + std::string(dtype_name(index_dtype)),
+                         std::string("map it with StorageIndex = std::") + std::string(dtype_name(outer.scalar_type()))
+                             + "_t (xtt::eigen::sparse_map<T, Options, std::" + std::string(dtype_name(outer.scalar_type()))
+                             + "_t>)");
+                }
+                values = values.contiguous();
+                outer = outer.contiguous();
+                inner = inner.contiguous();
+                auto* outer_data = outer.data_ptr<StorageIndex>();
+                auto* inner_data = inner.data_ptr<StorageIndex>();
+                auto* value_data = static_cast<T*>(values.data_ptr());
+                const Eigen::Index rows = s.size(0);
+                const Eigen::Index cols = s.size(1);
+                const Eigen::Index nnz = values.numel();
+                return sparse_matrix_map<T, Options, StorageIndex>(
+                    rows, cols, nnz, outer_data, inner_data, value_data,
+                    {std::move(s), std::move(values), std::move(outer), std::move(inner)});
+            }
+        };
+    }
+
+    /**********************************
+     * sparse_matrix_map, out of line *
+     **********************************/
+
+    template <class T, int Options, class StorageIndex>
+    inline sparse_matrix_map<T, Options, StorageIndex>::sparse_matrix_map(Eigen::Index rows,
+                                                                          Eigen::Index cols,
+                                                                          Eigen::Index nnz,
+                                                                          StorageIndex* outer,
+                                                                          StorageIndex* inner,
+                                                                          T* values,
+                                                                          keep_alive_type keep_alive)
+        : base_type(rows, cols, nnz, outer, inner, values),
+          m_keep_alive(std::move(keep_alive))
+    {
+    }
+
+    template <class T, int Options, class StorageIndex>
+    inline const at::Tensor& sparse_matrix_map<T, Options, StorageIndex>::tensor() const noexcept
+    {
+        return m_keep_alive[0];
+    }
+
+    template <class T, int Options, class StorageIndex>
+    inline sparse_matrix_map<T, Options, StorageIndex> sparse_map(const at::Tensor& t, stage policy)
+    {
+        return detail::sparse_map_factory::make<T, Options, StorageIndex>(t, policy);
+    }
+}
+
+/**
+ * @brief A torch sparse CSR (row-major Eigen matrix) or CSC (column-major)
+ * tensor with the values of an Eigen sparse expression.
+ *
+ * Index dtype follows the Eigen StorageIndex (int32 or int64). `options` may
+ * name a dtype, a device and requires_grad, as for dense tensors.
+ *
+ * *Copies* (the index and value arrays).
+ * @code
+ * Eigen::SparseMatrix<double, Eigen::RowMajor> s(3, 3);
+ * s.insert(0, 1) = 2.0;
+ * torch::Tensor csr = xtt::to_torch(s);   // layout sparse_csr
+ * @endcode
+ */
+template <class D>
+at::Tensor to_torch(const Eigen::SparseMatrixBase<D>& e, const at::TensorOptions& options = {});
+
+template <class D>
+inline at::Tensor to_torch(const Eigen::SparseMatrixBase<D>& e, const at::TensorOptions& options)
+{
+    using scalar = typename D::Scalar;
+    using index = typename D::StorageIndex;
+    constexpr int order = D::IsRowMajor ? Eigen::RowMajor : Eigen::ColMajor;
+    eigen::detail::check_eigen_scalar<scalar>();
+    static_assert(std::is_same_v<index, std::int32_t> || std::is_same_v<index, std::int64_t>,
+                  "xtt::to_torch: torch's sparse indices are int32 or int64; use one of them as the StorageIndex");
+    detail::check_options(options, options.has_dtype() ? c10::typeMetaToScalarType(options.dtype()) : scalar_type_v<scalar>);
+    Eigen::SparseMatrix<scalar, order, index> m = e.derived();
+    m.makeCompressed();
+    const auto outer_size = static_cast<std::int64_t>(m.outerSize());
+    const auto nnz = static_cast<std::int64_t>(m.nonZeros());
+    const auto index_options = at::TensorOptions().dtype(scalar_type_v<index>);
+    const at::Tensor outer = at::from_blob(m.outerIndexPtr(), {outer_size + 1}, index_options).clone();
+    const at::Tensor inner = nnz == 0 ? at::empty({0}, index_options) : at::from_blob(m.innerIndexPtr(), {nnz}, index_options).clone();
+    const auto value_options = at::TensorOptions().dtype(scalar_type_v<scalar>);
+    const at::Tensor values = nnz == 0 ? at::empty({0}, value_options) : at::from_blob(m.valuePtr(), {nnz}, value_options).clone();
+    const std::vector<std::int64_t> sizes = {static_cast<std::int64_t>(m.rows()), static_cast<std::int64_t>(m.cols())};
+    at::Tensor t = order == Eigen::RowMajor ? at::sparse_csr_tensor(outer, inner, values, sizes, value_options)
+                                            : at::sparse_csc_tensor(outer, inner, values, sizes, value_options);
+    return detail::finish(std::move(t), options);
+}
+
+XTT_NAMESPACE_END
+
+#endif

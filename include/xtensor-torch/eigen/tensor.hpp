@@ -1,0 +1,121 @@
+// Eigen::TensorMap of contiguous tensors (xtt::eigen::tensor_map). Includes
+// Eigen's Tensor module, which is heavy: include this header where it is needed.
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef XTENSOR_TORCH_EIGEN_TENSOR_HPP
+#define XTENSOR_TORCH_EIGEN_TENSOR_HPP
+
+#include <array>
+#include <type_traits>
+#include <utility>
+
+#include "../detail/eigen_tensor_compat.hpp"
+#include "dense.hpp"
+
+XTT_NAMESPACE_BEGIN
+
+namespace eigen
+{
+    namespace detail
+    {
+        struct tensor_map_factory;
+
+        template <class T, int N, int Options>
+        using plain_tensor_t = std::conditional_t<std::is_const_v<T>,
+                                                  const Eigen::Tensor<std::remove_const_t<T>, N, Options, Eigen::Index>,
+                                                  Eigen::Tensor<T, N, Options, Eigen::Index>>;
+    }
+
+    /**
+     * @brief An `Eigen::TensorMap<Eigen::Tensor<T, N, Options>>` over a
+     * contiguous tensor's memory, which keeps the tensor's storage alive.
+     */
+    template <class T, int N, int Options>
+    class tensor_map_type : public Eigen::TensorMap<detail::plain_tensor_t<T, N, Options>>
+    {
+    public:
+
+        using base_type = Eigen::TensorMap<detail::plain_tensor_t<T, N, Options>>;
+        using base_type::operator=;
+
+        tensor_map_type(const tensor_map_type&) = default;
+        tensor_map_type(tensor_map_type&&) noexcept = default;
+        ~tensor_map_type() = default;
+
+        /// @brief The storage this map keeps alive.
+        const c10::Storage& tensor_storage() const noexcept
+        {
+            return m_keep_alive;
+        }
+
+    private:
+
+        tensor_map_type(T* data, const std::array<Eigen::Index, N>& dims, c10::Storage keep_alive)
+            : base_type(data, dims),
+              m_keep_alive(std::move(keep_alive))
+        {
+        }
+
+        c10::Storage m_keep_alive;
+
+        friend struct detail::tensor_map_factory;
+    };
+
+    /**
+     * @brief A zero-copy Eigen::TensorMap of a rank-N tensor that is
+     * contiguous in the map's layout (row-major by default, like torch).
+     *
+     * *Shares memory* · *Keeps alive* the storage · *May copy* with
+     * `stage::contiguous` for a tensor of other strides, and the flags of xtt::view.
+     * @tparam T the element type (`Eigen::half`, `Eigen::bfloat16`,
+     *         `std::complex<T>` for those dtypes); `const T` for a read-only map.
+     * @tparam N the rank.
+     * @tparam Options Eigen::RowMajor (default) or Eigen::ColMajor.
+     * @throws conversion_error for a dtype or rank mismatch, strides that are not
+     *         contiguous in the layout (without `stage::contiguous`), and every
+     *         state xtt::view refuses.
+     *
+     * @code
+     * torch::Tensor t = torch::rand({2, 3, 4});
+     * auto m = xtt::eigen::tensor_map<float, 3>(t);
+     * Eigen::Tensor<float, 0, Eigen::RowMajor> total = m.sum();
+     * @endcode
+     */
+    template <class T, int N, int Options = Eigen::RowMajor>
+    tensor_map_type<T, N, Options> tensor_map(const at::Tensor& t, stage policy = stage::none);
+
+    namespace detail
+    {
+        struct tensor_map_factory
+        {
+            template <class T, int N, int Options>
+            static tensor_map_type<T, N, Options> make(const at::Tensor& t, stage policy)
+            {
+                check_eigen_scalar<T>();
+                constexpr xt::layout_type order =
+                    (Options & Eigen::RowMajorBit) != 0 ? xt::layout_type::row_major : xt::layout_type::column_major;
+                const xtt::detail::request r{"map", "as an Eigen::TensorMap", order,
+                                             std::is_const_v<T> ? access::read_only : access::read_write, ""};
+                xtt::detail::check_type_and_rank<std::remove_const_t<T>, static_cast<std::size_t>(N)>(r, t);
+                at::Tensor holder;
+                const at::Tensor& s = xtt::detail::stage_into(t, policy, r, holder);
+                std::array<Eigen::Index, N> dims;
+                for (int i = 0; i < N; ++i)
+                {
+                    dims[static_cast<std::size_t>(i)] = s.size(i);
+                }
+                T* data = s.numel() == 0 ? xtt::detail::empty_data<T>() : xtt::detail::typed_data<T>(s);
+                return tensor_map_type<T, N, Options>(data, dims, s.storage());
+            }
+        };
+    }
+
+    template <class T, int N, int Options>
+    inline tensor_map_type<T, N, Options> tensor_map(const at::Tensor& t, stage policy)
+    {
+        return detail::tensor_map_factory::make<T, N, Options>(t, policy);
+    }
+}
+
+XTT_NAMESPACE_END
+
+#endif
