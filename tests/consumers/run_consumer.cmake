@@ -14,14 +14,14 @@ endforeach()
 set(work "${WORK_DIR}/${KIND}")
 file(REMOVE_RECURSE "${work}")
 set(args -DXTT_SOURCE_DIR=${SOURCE_DIR} -DXTT_CONSUMER_MAIN=${SOURCE_DIR}/tests/consumers/main.cpp
-         -DXTT_VERSION=${VERSION} -DCMAKE_BUILD_TYPE=Release)
+         -DCMAKE_BUILD_TYPE=Release)
 if(KIND STREQUAL "find_package")
   execute_process(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${work}/prefix"
                   RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "install failed")
   endif()
-  list(APPEND args "-DCMAKE_PREFIX_PATH=${work}/prefix")
+  list(APPEND args "-DCMAKE_PREFIX_PATH=${work}/prefix" "-DXTT_VERSION=${VERSION}")
 endif()
 
 execute_process(COMMAND ${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumers/${KIND}" -B "${work}/build"
