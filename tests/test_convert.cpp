@@ -14,27 +14,6 @@
 
 using namespace xtt_test;
 
-namespace
-{
-    template <class T>
-    constexpr at::ScalarType dtype_of = xtt::scalar_type_v<T>;
-
-    template <class F>
-    void with_rank(std::int64_t rank, F&& f)
-    {
-        switch (rank)
-        {
-            case 0: return f(std::integral_constant<std::size_t, 0>{});
-            case 1: return f(std::integral_constant<std::size_t, 1>{});
-            case 2: return f(std::integral_constant<std::size_t, 2>{});
-            case 3: return f(std::integral_constant<std::size_t, 3>{});
-            case 4: return f(std::integral_constant<std::size_t, 4>{});
-            case 5: return f(std::integral_constant<std::size_t, 5>{});
-            default: FAIL() << "rank " << rank << " not covered";
-        }
-    }
-}
-
 template <class T>
 class convert_typed : public ::testing::Test
 {

@@ -9,8 +9,6 @@ using namespace xtt_test;
 
 namespace
 {
-    template <class T>
-    constexpr at::ScalarType dtype_of = xtt::scalar_type_v<T>;
 
     /// Every coefficient of an Eigen matrix against ATen's 2-D `expected`.
     template <class M>

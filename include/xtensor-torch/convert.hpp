@@ -297,8 +297,11 @@ namespace detail
         }
     };
 
-    inline void check_options(const at::TensorOptions& options, at::ScalarType dtype)
+    /// Refuses options to_torch can't honour, for a result of dtype `native`
+    /// unless the options name another.
+    inline void check_options(const at::TensorOptions& options, at::ScalarType native)
     {
+        const at::ScalarType dtype = options.has_dtype() ? c10::typeMetaToScalarType(options.dtype()) : native;
         if (options.has_layout() && options.layout() != c10::kStrided)
         {
             fail("make a tensor from an xtensor expression with layout " + std::string(layout_name(options.layout())),
@@ -313,11 +316,11 @@ namespace detail
         }
     }
 
-    /// Applies the dtype, device and requires_grad of `options` to a CPU result.
+    /// Applies the dtype, device and requires_grad of `options` (checked by
+    /// check_options before the work) to a CPU result.
     inline at::Tensor finish(at::Tensor t, const at::TensorOptions& options)
     {
         const at::ScalarType dtype = options.has_dtype() ? c10::typeMetaToScalarType(options.dtype()) : t.scalar_type();
-        check_options(options, dtype);
         const at::Device device = options.has_device() ? options.device() : t.device();
         if (dtype != t.scalar_type() || device != t.device())
         {
@@ -612,7 +615,7 @@ inline at::Tensor to_torch(const xt::xexpression<E>& e, const at::TensorOptions&
     detail::check_torch_value_type<value_type>();
     const E& de = e.derived_cast();
     constexpr at::ScalarType dtype = scalar_type_v<value_type>;
-    detail::check_options(options, options.has_dtype() ? c10::typeMetaToScalarType(options.dtype()) : dtype);
+    detail::check_options(options, dtype);
 
     const auto& shape = de.shape();
     detail::dim_vector sizes(shape.begin(), shape.end());
@@ -645,7 +648,7 @@ inline at::Tensor to_torch(C&& c, const at::TensorOptions& options)
     using container = std::decay_t<C>;
     using value_type = std::remove_const_t<typename container::value_type>;
     detail::check_torch_value_type<value_type>();
-    detail::check_options(options, options.has_dtype() ? c10::typeMetaToScalarType(options.dtype()) : scalar_type_v<value_type>);
+    detail::check_options(options, scalar_type_v<value_type>);
     at::Tensor t;
     if constexpr (detail::is_tensor_view<container>::value)
     {

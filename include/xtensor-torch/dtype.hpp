@@ -27,7 +27,7 @@ XTT_NAMESPACE_BEGIN
  * @throws conversion_error as xtt::view, and for a dtype without a C++ type.
  *
  * @code
- * double total = xtt::visit(t, [](auto v) { return static_cast<double>(xt::sum(v)()); });
+ * std::size_t n = xtt::visit(t, [](auto v) { std::cout << v << '\n'; return v.size(); });
  * @endcode
  */
 template <access A = access::read_write, class F>

@@ -416,7 +416,7 @@ inline at::Tensor to_torch(const Eigen::DenseBase<D>& e, const at::TensorOptions
     using plain = typename D::PlainObject;
     eigen::detail::check_eigen_scalar<scalar>();
     constexpr at::ScalarType dtype = scalar_type_v<scalar>;
-    detail::check_options(options, options.has_dtype() ? c10::typeMetaToScalarType(options.dtype()) : dtype);
+    detail::check_options(options, dtype);
     const auto rows = static_cast<std::int64_t>(e.rows());
     const auto cols = static_cast<std::int64_t>(e.cols());
     at::Tensor t;
@@ -450,7 +450,7 @@ inline at::Tensor to_torch(M&& m, const at::TensorOptions& options)
     using matrix = std::decay_t<M>;
     using scalar = typename matrix::Scalar;
     eigen::detail::check_eigen_scalar<scalar>();
-    detail::check_options(options, options.has_dtype() ? c10::typeMetaToScalarType(options.dtype()) : scalar_type_v<scalar>);
+    detail::check_options(options, scalar_type_v<scalar>);
     auto holder = std::make_unique<matrix>(std::move(m));
     detail::dim_vector sizes;
     detail::dim_vector strides;

@@ -253,7 +253,7 @@ inline at::Tensor to_torch(const Eigen::SparseMatrixBase<D>& e, const at::Tensor
     eigen::detail::check_eigen_scalar<scalar>();
     static_assert(std::is_same_v<index, std::int32_t> || std::is_same_v<index, std::int64_t>,
                   "xtt::to_torch: torch's sparse indices are int32 or int64; use one of them as the StorageIndex");
-    detail::check_options(options, options.has_dtype() ? c10::typeMetaToScalarType(options.dtype()) : scalar_type_v<scalar>);
+    detail::check_options(options, scalar_type_v<scalar>);
     Eigen::SparseMatrix<scalar, order, index> m = e.derived();
     m.makeCompressed();
     const auto outer_size = static_cast<std::int64_t>(m.outerSize());
