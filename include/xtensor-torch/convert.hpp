@@ -394,12 +394,7 @@ namespace detail
         const torch_geometry<C> g(c);
         if (g.negative)
         {
-            std::string strides;
-            for (auto s : c.strides())
-            {
-                strides += (strides.empty() ? "" : ", ") + std::to_string(s);
-            }
-            fail(std::string(operation) + " with strides [" + strides + "]",
+            fail(std::string(operation) + " with strides " + list_string(c.strides()),
                  "torch tensors can't have negative strides",
                  "evaluate it with xtt::to_torch(e) (copies), or flip it afterwards with torch::flip");
         }
@@ -541,13 +536,8 @@ inline E& detail::copy_impl(const at::Tensor& t, E& out, stage policy, bool fres
         }
         else
         {
-            std::string shape;
-            for (auto s : out.shape())
-            {
-                shape += (shape.empty() ? "" : ", ") + std::to_string(s);
-            }
             detail::fail(detail::what_of(r, t),
-                         "the destination has shape [" + shape + "] and can't be resized",
+                         "the destination has shape " + detail::list_string(out.shape()) + " and can't be resized",
                          "pass a destination of the tensor's shape, or a resizable xt::xarray / xt::xtensor");
         }
     }

@@ -80,6 +80,15 @@ namespace detail
         os << ']';
     }
 
+    /// "[a, b, c]", as write_list writes it.
+    template <class Range>
+    std::string list_string(const Range& values)
+    {
+        std::ostringstream os;
+        write_list(os, values);
+        return os.str();
+    }
+
     /// Throws conversion_error("xtensor-torch: can't <what>: <reason>; <fix>").
     [[noreturn]] inline void fail(std::string_view what, std::string_view reason, std::string_view fix)
     {

@@ -112,21 +112,22 @@ namespace eigen
                                              xt::layout_type::dynamic, access::read_only, ""};
                 xtt::detail::check_type_and_rank<std::remove_const_t<T>, 2>(r, t);
 
+                // Each step needed is taken if the policy allows it, else refused.
+                const auto require = [&](stage step) {
+                    if (!allows(policy, step))
+                    {
+                        xtt::detail::refuse_step(r, t, step);
+                    }
+                };
                 at::Tensor s = t;
                 if (xtt::detail::needs_detach(s))
                 {
-                    if (!allows(policy, stage::detach))
-                    {
-                        xtt::detail::refuse_step(r, t, stage::detach);
-                    }
+                    require(stage::detach);
                     s = s.detach();
                 }
                 if (!s.device().is_cpu())
                 {
-                    if (!allows(policy, stage::to_cpu))
-                    {
-                        xtt::detail::refuse_step(r, t, stage::to_cpu);
-                    }
+                    require(stage::to_cpu);
                     s = s.cpu();
                 }
                 if (s.layout() != wanted)
@@ -155,18 +156,12 @@ namespace eigen
                 }
                 if (values.is_conj() || s.is_conj())
                 {
-                    if (!allows(policy, stage::resolve_conj))
-                    {
-                        xtt::detail::refuse_step(r, t, stage::resolve_conj);
-                    }
+                    require(stage::resolve_conj);
                     values = values.resolve_conj();
                 }
                 if (values.is_neg() || s.is_neg())
                 {
-                    if (!allows(policy, stage::resolve_neg))
-                    {
-                        xtt::detail::refuse_step(r, t, stage::resolve_neg);
-                    }
+                    require(stage::resolve_neg);
                     values = values.resolve_neg();
                 }
                 at::Tensor outer = csr ? s.crow_indices() : s.ccol_indices();
