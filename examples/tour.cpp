@@ -7,7 +7,8 @@
 #include <torch/types.h>
 
 #include <xtensor-torch/xtensor-torch.hpp>
-#include <xtensor/xmath.hpp>
+
+#include "xtensor_headers.hpp"  // xtensor's headers, at the paths of the installed release
 
 namespace
 {

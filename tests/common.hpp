@@ -15,6 +15,8 @@
 
 #include <xtensor-torch/xtensor-torch.hpp>
 
+#include "xtensor_headers.hpp"
+
 namespace xtt_test
 {
     /// Every element type LibTorch 1.13 has on the CPU, with both spellings of complex.
@@ -36,6 +38,26 @@ namespace xtt_test
 
     template <class T>
     constexpr at::ScalarType dtype_of = xtt::scalar_type_v<T>;
+
+    template <class T>
+    struct is_c10_complex : std::false_type
+    {
+    };
+    template <class T>
+    struct is_c10_complex<c10::complex<T>> : std::true_type
+    {
+    };
+
+    /// Typed-test names: the dtype, and which complex spelling ("float32", "c10_complex64").
+    struct dtype_names
+    {
+        template <class T>
+        static std::string GetName(int)
+        {
+            const std::string name(xtt::dtype_name(xtt::scalar_type_v<T>));
+            return is_c10_complex<T>::value ? "c10_" + name : name;
+        }
+    };
 
     /// Calls f(std::integral_constant<std::size_t, rank>) for a rank 0..5.
     template <class F>
@@ -341,6 +363,82 @@ namespace xtt_test
     }
 }
 
+namespace xtt_test
+{
+    /// Whether `storage` is the storage of the strided tensor `t`.
+    inline bool same_storage(const c10::Storage& storage, const at::Tensor& t)
+    {
+        return t.defined() && t.layout() == c10::kStrided && t.has_storage()
+               && storage.unsafeGetStorageImpl() == t.storage().unsafeGetStorageImpl();
+    }
+
+    /// The flags of a policy, for messages.
+    inline std::string policy_name(xtt::stage policy)
+    {
+        static const std::pair<xtt::stage, const char*> names[] = {
+            {xtt::stage::to_cpu, "to_cpu"},         {xtt::stage::detach, "detach"},
+            {xtt::stage::resolve_conj, "resolve_conj"}, {xtt::stage::resolve_neg, "resolve_neg"},
+            {xtt::stage::to_dense, "to_dense"},     {xtt::stage::contiguous, "contiguous"},
+            {xtt::stage::to_sparse_csr, "to_sparse_csr"}};
+        std::string out;
+        for (const auto& [flag, name] : names)
+        {
+            if (xtt::allows(policy, flag))
+            {
+                out += out.empty() ? name : std::string(" | ") + name;
+            }
+        }
+        return out.empty() ? "none" : out;
+    }
+
+    /// Every policy made of the given flags.
+    inline std::vector<xtt::stage> every_policy(const std::vector<xtt::stage>& flags)
+    {
+        std::vector<xtt::stage> out;
+        for (unsigned bits = 0; bits < (1u << flags.size()); ++bits)
+        {
+            xtt::stage p = xtt::stage::none;
+            for (std::size_t i = 0; i < flags.size(); ++i)
+            {
+                if (bits & (1u << i))
+                {
+                    p |= flags[i];
+                }
+            }
+            out.push_back(p);
+        }
+        return out;
+    }
+
+    /**
+     * would_copy<Target>(t, policy) is true exactly when `convert(t, policy)`
+     * succeeds and `shares(result, t)` is false; a refusal is a
+     * conversion_error and nothing else.
+     */
+    template <class Target, class Convert, class Shares>
+    ::testing::AssertionResult would_copy_is_exact(const at::Tensor& t, xtt::stage policy, Convert&& convert, Shares&& shares)
+    {
+        bool copied = false;
+        std::string outcome = "refused";
+        try
+        {
+            const auto result = convert(t, policy);
+            copied = !shares(result, t);
+            outcome = copied ? "copied" : "shared";
+        }
+        catch (const xtt::conversion_error&)
+        {
+        }
+        const bool predicted = xtt::would_copy<Target>(t, policy);
+        if (predicted != copied)
+        {
+            return ::testing::AssertionFailure() << "would_copy says " << predicted << ", the conversion " << outcome
+                                                 << ", policy " << policy_name(policy);
+        }
+        return ::testing::AssertionSuccess();
+    }
+}
+
 /// Zero-copy: pointer identity and a write seen both ways.
 #define EXPECT_SHARES_MEMORY(view, tensor) EXPECT_TRUE(::xtt_test::shares_memory(view, tensor))
 
@@ -363,6 +461,9 @@ namespace xtt_test
             ADD_FAILURE() << "expected xtt::conversion_error from: " #statement ", got: " << xtt_error_.what(); \
         }                                                                                                  \
     } while (false)
+
+/// TYPED_TEST_SUITE with readable names (and no empty variadic macro argument).
+#define XTT_TYPED_TEST_SUITE(suite, types) TYPED_TEST_SUITE(suite, types, ::xtt_test::dtype_names)
 
 #define SKIP_WITHOUT_CUDA()                                         \
     do                                                              \

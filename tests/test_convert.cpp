@@ -4,11 +4,6 @@
 #include <atomic>
 #include <vector>
 
-#include <xtensor/xadapt.hpp>
-#include <xtensor/xfixed.hpp>
-#include <xtensor/xmath.hpp>
-#include <xtensor/xstrided_view.hpp>
-#include <xtensor/xview.hpp>
 
 #include "common.hpp"
 
@@ -18,7 +13,7 @@ template <class T>
 class convert_typed : public ::testing::Test
 {
 };
-TYPED_TEST_SUITE(convert_typed, all_element_types);
+XTT_TYPED_TEST_SUITE(convert_typed, all_element_types);
 
 TYPED_TEST(convert_typed, to_xarray_copies_every_geometry)
 {
@@ -437,16 +432,105 @@ TEST(convert, as_tensor_refuses_what_torch_cannot_express)
 /*
  * Round trips keep the data pointer.
  */
-TEST(convert, torch_to_xtensor_to_torch_keeps_the_pointer)
+TEST(convert, as_tensor_of_a_view_is_an_alias_of_the_tensor)
 {
     const at::Tensor t = iota({3, 4}, at::kFloat).t();
     auto v = xtt::view<float>(t);
     const at::Tensor back = xtt::as_tensor(v);
     EXPECT_EQ(back.data_ptr(), t.data_ptr());
     EXPECT_EQ(back.strides(), t.strides());
-    const at::Tensor moved = xtt::to_torch(xtt::view<float>(t));
-    EXPECT_EQ(moved.data_ptr(), t.data_ptr());
-    EXPECT_TRUE(xtt::as_tensor(xtt::view<float>(t)).is_alias_of(t) || xtt::as_tensor(xtt::view<float>(t)).data_ptr() == t.data_ptr());
+    EXPECT_TRUE(back.is_alias_of(t));  // the same storage, not a second one over the same pointer
+    EXPECT_TRUE(xtt::as_tensor(xtt::view<float>(t)).is_alias_of(t));  // a temporary view too
+
+    // ATen's overlap checks see the alias: a copy between overlapping parts is refused
+    const at::Tensor base = iota({8}, at::kFloat);
+    const at::Tensor alias = xtt::as_tensor(xtt::view<float, 1>(base));
+    EXPECT_THROW(alias.narrow(0, 1, 5).copy_(base.narrow(0, 0, 5)), c10::Error);
+    EXPECT_THROW(base.narrow(0, 1, 5).copy_(base.narrow(0, 0, 5)), c10::Error);  // as between two views of base
+
+    // storage offsets and views of staged copies
+    const at::Tensor offset = iota({5, 6}, at::kDouble).narrow(0, 2, 2).narrow(1, 1, 3);
+    const at::Tensor o = xtt::as_tensor(xtt::view<double, 2>(offset));
+    EXPECT_TRUE(o.is_alias_of(offset));
+    EXPECT_EQ(o.storage_offset(), offset.storage_offset());
+    EXPECT_TRUE(tensors_equal(o, offset));
+    auto staged = xtt::view<double, 2, xt::layout_type::row_major>(offset, xtt::stage::contiguous);
+    const at::Tensor s = xtt::as_tensor(staged);
+    EXPECT_EQ(s.data_ptr(), static_cast<void*>(staged.data()));
+    EXPECT_FALSE(s.is_alias_of(offset));
+}
+
+TEST(convert, to_torch_of_a_view_copies_whatever_its_value_category)
+{
+    const at::Tensor t = iota({3, 4}, at::kFloat);
+    const at::Tensor from_temporary = xtt::to_torch(xtt::view<float, 2>(t));
+    EXPECT_NE(from_temporary.data_ptr(), t.data_ptr());
+    EXPECT_FALSE(from_temporary.is_alias_of(t));
+    EXPECT_TRUE(tensors_equal(from_temporary, t));
+    auto v = xtt::view<float, 2>(t);
+    const at::Tensor from_lvalue = xtt::to_torch(v);
+    const at::Tensor from_moved = xtt::to_torch(std::move(v));
+    EXPECT_NE(from_lvalue.data_ptr(), t.data_ptr());
+    EXPECT_NE(from_moved.data_ptr(), t.data_ptr());
+    from_moved.fill_(-1);
+    EXPECT_TRUE(tensors_equal(t, iota({3, 4}, at::kFloat)));  // a copy: t is untouched
+    EXPECT_TRUE(tensors_equal(xtt::to_torch(xtt::view<const float>(t.t())), t.t()));
+}
+
+TEST(convert, moved_from_containers_are_refused)
+{
+    xt::xtensor<float, 1> a = {1.f, 2.f};
+    xt::xtensor<float, 1> b = std::move(a);  // a keeps its shape, loses its buffer
+    ASSERT_EQ(a.shape()[0], 2u);
+    EXPECT_CONVERSION_ERROR(xtt::as_tensor(a), "null", "moved-from");
+    EXPECT_CONVERSION_ERROR(xtt::to_torch(a), "null", "moved-from");
+    EXPECT_CONVERSION_ERROR(xtt::to_torch(a + 1.f), "null", "moved-from");
+    EXPECT_CONVERSION_ERROR(xtt::to_torch(xt::view(a, xt::range(0, 1))), "null", "moved-from");
+    EXPECT_CONVERSION_ERROR(xtt::to_torch(std::move(a)), "null", "moved-from");
+    xt::xarray<double> c = {{1., 2.}, {3., 4.}};
+    xt::xarray<double> d = std::move(c);
+    if (xt::compute_size(c.shape()) > 0)  // xarray's shape may go with the buffer
+    {
+        EXPECT_CONVERSION_ERROR(xtt::as_tensor(c), "null");
+    }
+    else
+    {
+        EXPECT_EQ(xtt::as_tensor(c).numel(), 0);
+    }
+    EXPECT_TRUE(tensors_equal(xtt::to_torch(b), at::tensor({1.f, 2.f})));
+    EXPECT_TRUE(tensors_equal(xtt::to_torch(d), at::tensor({1., 2., 3., 4.}).reshape({2, 2})));
+}
+
+TEST(convert, copy_to_an_aliasing_destination_goes_through_a_temporary)
+{
+    // destination = the source's own memory, transposed (ATen refuses t.copy_(t.t()))
+    at::Tensor t = iota({4, 4}, at::kFloat);
+    const at::Tensor expected = t.t().clone();
+    auto v = xtt::view<float>(t);
+    xtt::copy_to(t.t(), v);
+    EXPECT_TRUE(tensors_equal(t, expected));
+    // the other direction: the source is a transposed view of the destination
+    at::Tensor u = iota({4, 4}, at::kDouble);
+    const at::Tensor u_expected = u.t().clone();
+    auto w = xtt::view<double>(u.t());
+    xtt::copy_to(u, w);  // writes u's elements into u.t()
+    EXPECT_TRUE(tensors_equal(u.t(), u_expected.t()));
+    // partial overlap, shifted by one element, and with a cast
+    at::Tensor base = iota({10}, at::kFloat);
+    const at::Tensor shifted = base.narrow(0, 0, 8).clone();
+    auto tail = xtt::view<float>(base.narrow(0, 2, 8));
+    xtt::copy_to(base.narrow(0, 0, 8), tail);
+    EXPECT_TRUE(tensors_equal(base.narrow(0, 2, 8), shifted));
+    at::Tensor bytes = iota({8}, at::kInt);
+    const at::Tensor expected_bytes = bytes.narrow(0, 1, 4).to(at::kFloat);
+    auto same_memory = xtt::view<std::int32_t>(bytes.narrow(0, 0, 4));
+    xtt::copy_to(bytes.narrow(0, 1, 4), same_memory);
+    EXPECT_TRUE(tensors_equal(bytes.narrow(0, 0, 4), expected_bytes));
+    // the same memory and layout: nothing to do
+    at::Tensor same = iota({3, 3}, at::kFloat);
+    auto sv = xtt::view<float>(same);
+    xtt::copy_to(same, sv);
+    EXPECT_TRUE(tensors_equal(same, iota({3, 3}, at::kFloat)));
 }
 
 TEST(convert, xtensor_to_torch_to_xtensor_keeps_the_pointer)

@@ -36,7 +36,7 @@ template <class T>
 class dtype_typed : public ::testing::Test
 {
 };
-TYPED_TEST_SUITE(dtype_typed, all_element_types);
+XTT_TYPED_TEST_SUITE(dtype_typed, all_element_types);
 
 TYPED_TEST(dtype_typed, round_trips_through_cpp_type)
 {
@@ -111,4 +111,35 @@ TEST(dtype, visit_refuses_what_view_refuses)
     EXPECT_CONVERSION_ERROR(xtt::visit(q, [](auto) {}), "quantized", ".dequantize()");
     EXPECT_CONVERSION_ERROR(xtt::visit(iota({2}, at::kFloat).requires_grad_(), [](auto) {}), "xtt::stage::detach");
     EXPECT_NO_THROW(xtt::visit(iota({2}, at::kFloat).requires_grad_(), [](auto) {}, xtt::stage::detach));
+}
+
+/*
+ * Printing: every element type visit hands out prints through xtensor's <<.
+ */
+TYPED_TEST(dtype_typed, views_and_copies_print_through_xtensor)
+{
+    using T = TypeParam;
+    const at::Tensor t = iota({2, 3}, dtype_of<T>);
+    std::ostringstream view_text;
+    view_text << xtt::view<const T, 2>(t);
+    EXPECT_NE(view_text.str().find('{'), std::string::npos) << view_text.str();
+    std::ostringstream copy_text;
+    copy_text << xtt::to_xarray<T>(t);
+    EXPECT_EQ(copy_text.str(), view_text.str());
+    // the last element, 5 (or true), is printed
+    const std::string expected = std::is_same_v<T, bool> ? "true" : "5";
+    EXPECT_NE(view_text.str().find(expected), std::string::npos) << view_text.str();
+}
+
+TEST(dtype, visit_prints_every_dtype)
+{
+    for (const at::ScalarType s : {at::kBool, at::kByte, at::kChar, at::kShort, at::kInt, at::kLong, at::kHalf,
+                                   at::kBFloat16, at::kFloat, at::kDouble, at::kComplexHalf, at::kComplexFloat,
+                                   at::kComplexDouble})
+    {
+        SCOPED_TRACE(std::string(xtt::dtype_name(s)));
+        std::ostringstream os;
+        xtt::visit(iota({3}, s), [&](auto v) { os << v; });
+        EXPECT_EQ(os.str().front(), '{') << os.str();
+    }
 }

@@ -109,7 +109,7 @@ using eigen_element_types = ::testing::Types<std::uint8_t,
                                              double,
                                              std::complex<float>,
                                              std::complex<double>>;
-TYPED_TEST_SUITE(eigen_typed, eigen_element_types);
+XTT_TYPED_TEST_SUITE(eigen_typed, eigen_element_types);
 
 TYPED_TEST(eigen_typed, map_shares_every_matrix_geometry)
 {
@@ -233,10 +233,16 @@ TEST(eigen, fixed_size_maps_check_the_shape)
     auto m = xtt::eigen::map<float, 3, 4>(t);
     EXPECT_EQ(m(2, 3), 11.f);
     static_assert(decltype(m)::RowsAtCompileTime == 3);
-    EXPECT_CONVERSION_ERROR((xtt::eigen::map<float, 4, 3>(t)), "3x4", "not the fixed 4x3", "Eigen::Dynamic");
+    EXPECT_CONVERSION_ERROR((xtt::eigen::map<float, 4, 3>(t)), "3x4", "not 4x3", "Eigen::Dynamic");
     auto v = xtt::eigen::map<float, 4, 1>(t.select(0, 1).unsqueeze(1));
     EXPECT_EQ(v(3), 7.f);
-    EXPECT_CONVERSION_ERROR((xtt::eigen::map<float, 4, 1>(t.select(0, 1))), "rank 1, not 2", "xtt::eigen::map_vector");
+    auto w = xtt::eigen::map<float, 4, 1>(t.select(0, 1));  // a 1-D tensor as a column vector
+    EXPECT_EQ(w(3), 7.f);
+    auto r = xtt::eigen::map<float, 1, 4>(t.select(0, 2));  // as a row vector
+    EXPECT_EQ(r(0, 3), 11.f);
+    EXPECT_CONVERSION_ERROR((xtt::eigen::map<float, 3, 1>(t.select(0, 1))), "4x1", "not 3x1", "Eigen::Dynamic");
+    EXPECT_CONVERSION_ERROR((xtt::eigen::map<float, 4, 1>(t)), "3x4", "not 4x1");
+    EXPECT_CONVERSION_ERROR((xtt::eigen::map<float, 4, 1>(iota({2, 2, 1}, at::kFloat))), "rank 3, not 1 or 2");
 }
 
 TEST(eigen, refusals_name_the_fix)
@@ -245,7 +251,8 @@ TEST(eigen, refusals_name_the_fix)
     EXPECT_CONVERSION_ERROR(xtt::eigen::map<double>(t), "can't map cpu float32 [3, 4]", "as an Eigen matrix",
                             "not float64", "xtt::to_xarray");
     EXPECT_CONVERSION_ERROR(xtt::eigen::map<float>(t.select(0, 0)), "rank 1, not 2", "xtt::eigen::map_vector");
-    EXPECT_CONVERSION_ERROR(xtt::eigen::map_vector<float>(t), "as an Eigen vector", "rank 2, not 1", "xtt::eigen::map");
+    EXPECT_CONVERSION_ERROR(xtt::eigen::map_vector<float>(t), "as an Eigen vector", "3x4, not Nx1", "xtt::eigen::map");
+    EXPECT_EQ(xtt::eigen::map_vector<float>(t.narrow(1, 2, 1))(2), 10.f);  // a 2-D tensor of one column
     const at::Tensor g = iota({3, 4}, at::kFloat).requires_grad_();
     EXPECT_CONVERSION_ERROR(xtt::eigen::map<float>(g), "requires grad", "xtt::stage::detach");
     EXPECT_TRUE(coefficients_equal(xtt::eigen::map<float>(g, xtt::stage::detach), t));
@@ -283,6 +290,41 @@ TEST(eigen, map_outlives_the_tensor)
     auto again = std::move(m);
     EXPECT_EQ(back[1][1].item<float>(), -1.f);
     EXPECT_EQ(back.data_ptr(), static_cast<void*>(&again(0, 0)));
+}
+
+TEST(eigen, as_tensor_of_a_map_is_an_alias_of_the_tensor)
+{
+    const at::Tensor t = iota({4, 5}, at::kDouble).slice(1, 1, 5, 2);
+    auto m = xtt::eigen::map<double>(t);
+    const at::Tensor back = xtt::as_tensor(m);
+    EXPECT_TRUE(back.is_alias_of(t));
+    EXPECT_EQ(back.storage_offset(), t.storage_offset());
+    EXPECT_EQ(back.strides(), t.strides());
+    EXPECT_TRUE(tensors_equal(back, t));
+    const at::Tensor rows = iota({4, 3}, at::kFloat);
+    const at::Tensor alias = xtt::as_tensor(xtt::eigen::map<float>(rows));
+    EXPECT_THROW(alias.narrow(0, 1, 2).copy_(rows.narrow(0, 0, 2)), c10::Error);  // ATen sees the overlap
+    at::Tensor r = iota({3, 3}, at::kFloat);
+    auto rm = xtt::eigen::map<float>(r);
+    r.resize_({100, 100});
+    EXPECT_FALSE(rm.valid());
+    EXPECT_CONVERSION_ERROR(xtt::as_tensor(rm), "storage was given new memory");
+}
+
+TEST(eigen, memory_torch_cant_hold_is_refused)
+{
+    std::vector<float> buffer(10, 1.f);
+    Eigen::Map<Eigen::VectorXf, 0, Eigen::InnerStride<>> reversed(buffer.data() + 9, 5, Eigen::InnerStride<>(-2));
+    EXPECT_CONVERSION_ERROR(xtt::as_tensor(reversed), "negative strides", "xtt::to_torch");
+    EXPECT_TRUE(tensors_equal(xtt::to_torch(reversed), at::ones({5})));  // a copy is fine
+    Eigen::Map<Eigen::MatrixXf> null(nullptr, 2, 3);
+    EXPECT_CONVERSION_ERROR(xtt::as_tensor(null), "null");
+    EXPECT_CONVERSION_ERROR(xtt::to_torch(null), "null");
+    Eigen::MatrixXf moved = Eigen::MatrixXf::Ones(2, 2);
+    Eigen::MatrixXf taken = std::move(moved);
+    EXPECT_EQ(xtt::as_tensor(moved).numel(), 0);  // Eigen empties a moved-from matrix
+    EXPECT_EQ(xtt::to_torch(std::move(moved)).numel(), 0);
+    EXPECT_EQ(taken(1, 1), 1.f);
 }
 
 TEST(eigen, tensor_map_needs_contiguous_memory)
@@ -366,6 +408,20 @@ TEST(eigen, sparse_map_converts_other_layouts_only_when_allowed)
     EXPECT_CONVERSION_ERROR(xtt::eigen::sparse_map<float>(dense.to_sparse_csr().requires_grad_()), "requires grad");
 }
 
+TEST(eigen, sparse_map_refuses_hybrid_and_batched_tensors)
+{
+    const at::Tensor hybrid = at::ones({3, 2}).to_sparse(1);
+    EXPECT_CONVERSION_ERROR(xtt::eigen::sparse_map<float>(hybrid, xtt::stage::to_sparse_csr), "hybrid",
+                            "1 sparse and 1 dense", ".to_dense()");
+    EXPECT_CONVERSION_ERROR(xtt::eigen::sparse_map<float>(hybrid, xtt::stage::all), "hybrid");
+    EXPECT_FALSE((xtt::would_copy<xtt::eigen::sparse_matrix_map<float, Eigen::RowMajor, std::int64_t>>(hybrid, xtt::stage::all)));
+    const at::Tensor batched = at::ones({2, 3, 3}).to_sparse_csr();
+    EXPECT_CONVERSION_ERROR(xtt::eigen::sparse_map<float>(batched, xtt::stage::all), "rank 3, not 2");
+    const at::Tensor hybrid_csr = at::sparse_csr_tensor(at::tensor({0, 1, 2}, at::kLong), at::tensor({0, 1}, at::kLong),
+                                                        at::ones({2, 2}), {2, 2, 2}, at::TensorOptions().dtype(at::kFloat));
+    EXPECT_CONVERSION_ERROR(xtt::eigen::sparse_map<float>(hybrid_csr, xtt::stage::all), "rank 3, not 2");
+}
+
 TEST(eigen, sparse_map_outlives_the_tensor)
 {
     auto s = [] { return xtt::eigen::sparse_map<float>(sparse_dense(at::kFloat).to_sparse_csr()); }();
@@ -390,4 +446,131 @@ TEST(eigen, sparse_matrices_become_csr_or_csc_tensors)
     EXPECT_EQ(csc.to_dense()[3][0].item<float>(), 3.f);
     const at::Tensor empty = xtt::to_torch(Eigen::SparseMatrix<float, Eigen::RowMajor>(2, 2));
     EXPECT_EQ(empty._nnz(), 0);
+}
+
+/*
+ * would_copy<Target> for maps agrees with the maps themselves: true exactly
+ * when the map is made over a copy (checked by storage identity).
+ */
+namespace
+{
+    /// Whether a map uses the memory of `t` (a dense map its storage, a
+    /// sparse map its value array).
+    template <class M>
+    bool map_shares(const M& m, const at::Tensor& t)
+    {
+        if constexpr (std::is_base_of_v<Eigen::SparseMatrixBase<typename M::base_type>, typename M::base_type>)
+        {
+            const bool compressed = t.layout() == c10::kSparseCsr || t.layout() == c10::kSparseCsc;
+            return compressed && static_cast<const void*>(m.valuePtr()) == t.values().data_ptr();
+        }
+        else
+        {
+            return same_storage(m.tensor_storage(), t);
+        }
+    }
+
+    template <class Target, class Make>
+    void check_map_target(const char* target, Make make, const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                          std::size_t& checked)
+    {
+        const std::vector<xtt::stage> flags = {xtt::stage::to_cpu, xtt::stage::detach, xtt::stage::resolve_conj,
+                                               xtt::stage::resolve_neg, xtt::stage::to_dense, xtt::stage::contiguous,
+                                               xtt::stage::to_sparse_csr};
+        for (const auto& [name, t] : tensors)
+        {
+            for (const xtt::stage policy : every_policy(flags))
+            {
+                EXPECT_TRUE(would_copy_is_exact<Target>(t, policy, make, [](const Target& m, const at::Tensor& x) {
+                    return map_shares(m, x);
+                })) << name << " as " << target;
+                ++checked;
+            }
+        }
+    }
+
+    std::vector<std::pair<std::string, at::Tensor>> map_tensors(bool vectors)
+    {
+        std::vector<std::pair<std::string, at::Tensor>> out;
+        for (const auto& v : variants(at::kComplexDouble))
+        {
+            if (v.tensor.dim() == (vectors ? 1 : 2))
+            {
+                out.emplace_back(v.name, v.tensor);
+                out.emplace_back(v.name + "+conj", v.tensor.conj());
+                out.emplace_back(v.name + "+neg", at::_neg_view(v.tensor));
+            }
+        }
+        const at::Tensor base = iota(vectors ? std::vector<std::int64_t>{5} : std::vector<std::int64_t>{3, 4}, at::kComplexDouble);
+        out.emplace_back("grad", base.clone().requires_grad_());
+        out.emplace_back("zero", at::_efficientzerotensor(base.sizes(), at::TensorOptions().dtype(at::kComplexDouble)));
+        out.emplace_back("sparse", base.to_sparse());
+        if (!vectors)
+        {
+            out.emplace_back("csr", base.to_sparse_csr());
+            out.emplace_back("csc", base.to_sparse_csc());
+            out.emplace_back("csr_conj", base.conj_physical().to_sparse_csr());
+            out.emplace_back("hybrid", base.to_sparse(1));
+            const at::Tensor csr = base.to_sparse_csr();
+            out.emplace_back("csr_int32", at::sparse_csr_tensor(csr.crow_indices().to(at::kInt), csr.col_indices().to(at::kInt),
+                                                                csr.values(), csr.sizes(),
+                                                                at::TensorOptions().dtype(at::kComplexDouble)));
+        }
+        if (cuda_available())
+        {
+            out.emplace_back("cuda", base.cuda());
+        }
+        return out;
+    }
+}
+
+TEST(eigen, typed_would_copy_agrees_with_every_map_type)
+{
+    using C = std::complex<double>;
+    using dynamic_map = xtt::eigen::matrix_map<C, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
+    using packed_map = xtt::eigen::matrix_map<const C, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor, Eigen::Stride<0, 0>>;
+    using outer_map = xtt::eigen::matrix_map<C, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, Eigen::OuterStride<>>;
+    using fixed_map = xtt::eigen::matrix_map<const C, 3, 4, Eigen::RowMajor, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
+    using vector_map = xtt::eigen::matrix_map<C, Eigen::Dynamic, 1, Eigen::ColMajor, Eigen::InnerStride<Eigen::Dynamic>>;
+    using unit_vector_map = xtt::eigen::matrix_map<const C, Eigen::Dynamic, 1, Eigen::ColMajor, Eigen::InnerStride<1>>;
+    using csr_map = xtt::eigen::sparse_matrix_map<C, Eigen::RowMajor, std::int64_t>;
+    using csc_map = xtt::eigen::sparse_matrix_map<const C, Eigen::ColMajor, std::int64_t>;
+    using csr32_map = xtt::eigen::sparse_matrix_map<const C, Eigen::RowMajor, std::int32_t>;
+    using tensor_map = xtt::eigen::tensor_map_type<const C, 2, Eigen::RowMajor>;
+    const auto matrices = map_tensors(false);
+    const auto vectors = map_tensors(true);
+    std::size_t checked = 0;
+    check_map_target<dynamic_map>("map", [](const at::Tensor& t, xtt::stage p) { return xtt::eigen::map<C>(t, p); }, matrices, checked);
+    check_map_target<packed_map>("packed map", [](const at::Tensor& t, xtt::stage p) {
+        return xtt::eigen::map<const C, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor, Eigen::Stride<0, 0>>(t, p);
+    }, matrices, checked);
+    check_map_target<outer_map>("column-major outer-stride map", [](const at::Tensor& t, xtt::stage p) {
+        return xtt::eigen::map<C, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, Eigen::OuterStride<>>(t, p);
+    }, matrices, checked);
+    check_map_target<fixed_map>("fixed 3x4 map", [](const at::Tensor& t, xtt::stage p) { return xtt::eigen::map<const C, 3, 4>(t, p); }, matrices, checked);
+    check_map_target<vector_map>("vector map", [](const at::Tensor& t, xtt::stage p) { return xtt::eigen::map_vector<C>(t, p); }, vectors, checked);
+    check_map_target<unit_vector_map>("unit-stride vector map", [](const at::Tensor& t, xtt::stage p) {
+        return xtt::eigen::map_vector<const C, Eigen::InnerStride<1>>(t, p);
+    }, vectors, checked);
+    check_map_target<csr_map>("CSR map", [](const at::Tensor& t, xtt::stage p) { return xtt::eigen::sparse_map<C>(t, p); }, matrices, checked);
+    check_map_target<csc_map>("CSC map", [](const at::Tensor& t, xtt::stage p) {
+        return xtt::eigen::sparse_map<const C, Eigen::ColMajor>(t, p);
+    }, matrices, checked);
+    check_map_target<csr32_map>("CSR int32 map", [](const at::Tensor& t, xtt::stage p) {
+        return xtt::eigen::sparse_map<const C, Eigen::RowMajor, std::int32_t>(t, p);
+    }, matrices, checked);
+    check_map_target<tensor_map>("TensorMap", [](const at::Tensor& t, xtt::stage p) { return xtt::eigen::tensor_map<const C, 2>(t, p); }, matrices, checked);
+    EXPECT_GT(checked, 20000u);
+}
+
+TEST(eigen, fixed_strides_no_copy_can_reach_are_refused)
+{
+    // InnerStride<2>: only a tensor with stride 2 fits; a contiguous copy never does
+    const at::Tensor every_other = iota({8}, at::kFloat).slice(0, 0, 8, 2);
+    auto m = xtt::eigen::map_vector<float, Eigen::InnerStride<2>>(every_other);
+    EXPECT_EQ(m(3), 6.f);
+    const at::Tensor contiguous = iota({4}, at::kFloat);
+    EXPECT_CONVERSION_ERROR((xtt::eigen::map_vector<float, Eigen::InnerStride<2>>(contiguous, xtt::stage::all)),
+                            "StrideType", "Eigen::Dynamic");
+    EXPECT_FALSE((xtt::would_copy<decltype(m)>(contiguous, xtt::stage::all)));
 }

@@ -10,12 +10,13 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
 #include "detail/config.hpp"
-#include "detail/dtype_map.hpp"
-#include "detail/xtensor_compat.hpp"
+#include "detail/torch_memory.hpp"
+#include "dtype.hpp"
 #include "error.hpp"
 #include "stage.hpp"
 #include "view.hpp"
@@ -38,7 +39,9 @@ namespace detail
  * xt::xtensor) is resized to `t`'s shape, reusing its buffer when the size
  * fits; any other container (an adaptor, xt::xtensor_fixed, a strided view,
  * an xtt::tensor_view) must already have `t`'s shape. Casting complex to real
- * drops the imaginary part, as ATen does.
+ * drops the imaginary part, as ATen does. When `out`'s memory overlaps the
+ * tensor's (an xtt::tensor_view of the same tensor, say), the elements go
+ * through a temporary copy first, so every element is the one `t` held before.
  *
  * *Copies* · *May stage* with the flags in `policy`: `to_cpu`, `detach`,
  * `resolve_conj` and `resolve_neg` are folded into the one copy; `to_dense`
@@ -106,7 +109,9 @@ xt::xtensor<T, N, L, A>& to_xtensor(const at::Tensor& t, xt::xtensor<T, N, L, A>
  * value type) and the expression is evaluated once, straight into the
  * tensor's memory, with no temporary: `xtt::to_torch(xt::exp(a) + b)`.
  * A column-major expression gives a tensor with column-major strides; a 0-d
- * expression (a full reduction, an xt::xscalar) gives a 0-d tensor.
+ * expression (a full reduction, an xt::xscalar) gives a 0-d tensor. An
+ * xtt::tensor_view is an expression like any other: `to_torch(v)` copies it
+ * (`as_tensor(v)` shares it).
  *
  * `options` may name a dtype (the result is cast to it by ATen), a device
  * (computed on the CPU, then moved there) and `requires_grad`.
@@ -115,8 +120,9 @@ xt::xtensor<T, N, L, A>& to_xtensor(const at::Tensor& t, xt::xtensor<T, N, L, A>
  * @param e the expression.
  * @param options dtype, device, requires_grad of the result.
  * @return the tensor.
- * @throws conversion_error for a non-strided layout in `options`, and for
- *         `requires_grad` on a dtype that can't have gradients.
+ * @throws conversion_error for a non-strided layout in `options`, for
+ *         `requires_grad` on a dtype that can't have gradients, and for an
+ *         operand with no memory (a moved-from container) or an invalid view.
  *
  * @code
  * xt::xarray<float> a = {1.f, 2.f, 3.f};
@@ -133,17 +139,17 @@ at::Tensor to_torch(const xt::xexpression<E>& e, const at::TensorOptions& option
  * that owns its buffer) is moved into the tensor's storage, which frees it
  * exactly once, when the last tensor and view of that memory is gone. The
  * tensor's strides are the container's, so a column-major container gives a
- * tensor with column-major strides. An xtt::tensor_view gives a tensor over
- * the storage it keeps alive (the round trip back to torch). `options` as in
- * the expression overload; a dtype or device that differs from the
- * container's makes a copy, as `.to()` does.
+ * tensor with column-major strides. `options` as in the expression overload;
+ * a dtype or device that differs from the container's makes a copy, as
+ * `.to()` does.
  *
  * *Adopts* (no copy) · *Keeps alive* the buffer for as long as the tensor lives.
  * @param c the container, as an rvalue (`std::move(a)`).
  * @param options dtype, device, requires_grad of the result.
  * @return the tensor.
- * @throws conversion_error if the buffer is not aligned for the torch element
- *         type (e.g. 16 bytes for complex128), and as the expression overload.
+ * @throws conversion_error if the buffer is null (a moved-from container) or
+ *         not aligned for the torch element type (e.g. 16 bytes for
+ *         complex128), and as the expression overload.
  *
  * @code
  * xt::xarray<double> a = xt::ones<double>({2, 3});
@@ -162,16 +168,18 @@ at::Tensor to_torch(C&& c, const at::TensorOptions& options = {});
  * steps). **The caller keeps the memory alive, and the container unresized,
  * for as long as the tensor and every tensor made from it are used**; for a
  * tensor that owns its memory, use `to_torch(std::move(c))`. An
- * xtt::tensor_view is the exception: the tensor keeps the view's storage
- * alive. A temporary owning container (an xt::xarray rvalue) is refused at
- * compile time, since the tensor would borrow freed memory; temporary views
- * and adaptors of memory that lives elsewhere are fine.
+ * xtt::tensor_view is the exception: the result is a tensor over the view's
+ * own storage (an alias of the tensor the view came from, in ATen's eyes),
+ * which it keeps alive. A temporary owning container (an xt::xarray rvalue)
+ * and read-only memory (`const` containers, xtt::tensor_view<const T>) are
+ * refused at compile time.
  *
  * *Shares memory* · *Keeps alive*: nothing (borrows), but a tensor_view's storage.
  * @param c the container, view or adaptor, with mutable memory.
  * @return a CPU tensor of `c`'s dtype, shape and strides.
- * @throws conversion_error for a negative stride (torch has none) or a
- *         buffer that is not aligned for the torch element type.
+ * @throws conversion_error for a negative stride (torch has none), a buffer
+ *         that is null (a moved-from container) or not aligned for the torch
+ *         element type, and an xtt::tensor_view that is no longer valid().
  *
  * @code
  * xt::xarray<float> a = xt::zeros<float>({3});
@@ -211,6 +219,7 @@ namespace detail
     {
     };
 
+    // A view owns no buffer: it is not here, so to_torch of a view evaluates it.
     template <class C>
     struct is_owning_container : std::false_type
     {
@@ -241,11 +250,6 @@ namespace detail
     {
     };
 
-    template <class T, std::size_t N, xt::layout_type L>
-    struct is_owning_container<tensor_view<T, N, L>> : std::true_type
-    {
-    };
-
     template <class C>
     struct is_tensor_view : std::false_type
     {
@@ -254,6 +258,7 @@ namespace detail
     template <class T, std::size_t N, xt::layout_type L>
     struct is_tensor_view<tensor_view<T, N, L>> : std::true_type
     {
+        static constexpr bool read_only = std::is_const_v<T>;
     };
 
     template <class V>
@@ -274,7 +279,6 @@ namespace detail
     {
         dim_vector sizes;
         dim_vector strides;
-        bool negative = false;
 
         explicit torch_geometry(const E& e)
         {
@@ -289,100 +293,16 @@ namespace detail
             for (std::size_t k = 0; k < rank; ++k)
             {
                 const std::size_t i = column_major ? k : rank - 1 - k;
-                const auto s = static_cast<std::int64_t>(xstrides[i]);
-                strides[i] = sizes[i] == 1 ? contiguous_stride : s;
-                negative = negative || (sizes[i] > 1 && s < 0);
+                strides[i] = sizes[i] == 1 ? contiguous_stride : static_cast<std::int64_t>(xstrides[i]);
                 contiguous_stride *= std::max<std::int64_t>(sizes[i], 1);
             }
         }
     };
 
-    /// Refuses options to_torch can't honour, for a result of dtype `native`
-    /// unless the options name another.
-    inline void check_options(const at::TensorOptions& options, at::ScalarType native)
-    {
-        const at::ScalarType dtype = options.has_dtype() ? c10::typeMetaToScalarType(options.dtype()) : native;
-        if (options.has_layout() && options.layout() != c10::kStrided)
-        {
-            fail("make a tensor from an xtensor expression with layout " + std::string(layout_name(options.layout())),
-                 "xtt::to_torch makes strided tensors",
-                 "leave the layout out of the options and call .to_sparse() (or another layout) on the result");
-        }
-        if (options.requires_grad() && !(c10::isFloatingType(dtype) || c10::isComplexType(dtype)))
-        {
-            fail("make a " + std::string(dtype_name(dtype)) + " tensor that requires grad",
-                 "only floating point and complex tensors can require gradients",
-                 "leave requires_grad out, or ask for a floating dtype in the options (e.g. .dtype(torch::kFloat32))");
-        }
-    }
-
-    /// Applies the dtype, device and requires_grad of `options` (checked by
-    /// check_options before the work) to a CPU result.
-    inline at::Tensor finish(at::Tensor t, const at::TensorOptions& options)
-    {
-        const at::ScalarType dtype = options.has_dtype() ? c10::typeMetaToScalarType(options.dtype()) : t.scalar_type();
-        const at::Device device = options.has_device() ? options.device() : t.device();
-        if (dtype != t.scalar_type() || device != t.device())
-        {
-            t = t.to(device, dtype);
-        }
-        if (options.requires_grad())
-        {
-            t.requires_grad_(true);
-        }
-        return t;
-    }
-
-    template <class P>
-    [[noreturn]] void refuse_misaligned(std::string_view operation, at::ScalarType dtype, const P* data)
-    {
-        const std::size_t alignment = c10::elementSize(dtype);
-        fail(std::string(operation) + " at address " + std::to_string(reinterpret_cast<std::uintptr_t>(data)),
-             "torch's " + std::string(dtype_name(dtype)) + " elements need " + std::to_string(alignment)
-                 + "-byte alignment",
-             "use a buffer from an aligned allocator, or call xtt::to_torch(c) (copies) instead");
-    }
-
-    template <class P>
-    bool is_aligned(const P* data, at::ScalarType dtype) noexcept
-    {
-        return reinterpret_cast<std::uintptr_t>(data) % c10::elementSize(dtype) == 0;
-    }
-
     template <class E>
     auto first_element(E& e) noexcept
     {
         return e.data() + e.data_offset();
-    }
-
-    inline void no_delete(void*) noexcept
-    {
-    }
-
-    /// A CPU tensor of dtype `dtype` over `data` with this geometry, owning
-    /// nothing but `ctx` (deleted with `deleter` when the tensor's storage dies,
-    /// also when this throws). Refuses misaligned buffers.
-    inline at::Tensor make_tensor(void* data,
-                                  c10::IntArrayRef sizes,
-                                  c10::IntArrayRef strides,
-                                  at::ScalarType dtype,
-                                  void* ctx,
-                                  c10::DeleterFnPtr deleter,
-                                  std::string_view operation)
-    {
-        std::unique_ptr<void, c10::DeleterFnPtr> guard(ctx, deleter != nullptr ? deleter : &no_delete);
-        const bool empty = std::find(sizes.begin(), sizes.end(), std::int64_t(0)) != sizes.end();
-        if (!empty && !is_aligned(data, dtype))
-        {
-            refuse_misaligned(operation, dtype, data);
-        }
-        // Row-major strides are left to ATen, which sets them faster.
-        const bool row_major = is_contiguous_in(sizes, strides, true);
-        return at::for_blob(data, sizes)
-            .strides(row_major ? c10::OptionalIntArrayRef() : c10::OptionalIntArrayRef(strides))
-            .context(guard.release(), deleter != nullptr ? deleter : &no_delete)
-            .options(at::TensorOptions().dtype(dtype))
-            .make_tensor();
     }
 
     /// make_tensor with the geometry of the xtensor container `c`.
@@ -392,27 +312,79 @@ namespace detail
         using value_type = std::remove_const_t<P>;
         std::unique_ptr<void, c10::DeleterFnPtr> guard(ctx, deleter != nullptr ? deleter : &no_delete);
         const torch_geometry<C> g(c);
-        if (g.negative)
-        {
-            fail(std::string(operation) + " with strides " + list_string(c.strides()),
-                 "torch tensors can't have negative strides",
-                 "evaluate it with xtt::to_torch(e) (copies), or flip it afterwards with torch::flip");
-        }
-        return make_tensor(const_cast<value_type*>(data), g.sizes, g.strides, scalar_type_v<value_type>,
-                           guard.release(), deleter, operation);
+        return make_tensor(const_cast<value_type*>(data), g.sizes, g.strides, scalar_type_v<value_type>, guard.release(),
+                           deleter, operation);
     }
 
-    template <class H>
-    void delete_holder(void* p) noexcept
-    {
-        delete static_cast<H*>(p);
-    }
-
-    // An own copy of the storage a tensor_view keeps alive.
+    /// A tensor over a (writable) tensor_view's memory, on the view's storage.
     template <class T, std::size_t N, xt::layout_type L>
-    at::Tensor tensor_of_view(const tensor_view<T, N, L>& v, std::string_view operation)
+    at::Tensor alias_of_view(const tensor_view<T, N, L>& v, std::string_view operation)
     {
-        return wrap(v, v.data(), new c10::Storage(v.tensor_storage()), &delete_holder<c10::Storage>, operation);
+        const torch_geometry<tensor_view<T, N, L>> g(v);
+        return alias_of(v.tensor_storage(), v.valid(), v.data(), g.sizes, g.strides, scalar_type_v<T>, operation);
+    }
+
+    /*
+     * Operands to_torch reads: a moved-from container (null buffer, elements
+     * in its shape) or a view of memory its tensor no longer holds is refused
+     * before xtensor reads it. Walks functions and views down to their leaves.
+     */
+    template <class E, class = void>
+    struct has_arguments : std::false_type
+    {
+    };
+    template <class E>
+    struct has_arguments<E, std::void_t<decltype(std::declval<const E&>().arguments())>> : std::true_type
+    {
+    };
+
+    template <class E, class = void>
+    struct has_expression : std::false_type
+    {
+    };
+    template <class E>
+    struct has_expression<E, std::void_t<decltype(std::declval<const E&>().expression())>> : std::true_type
+    {
+    };
+
+    template <class E, class = void>
+    struct has_data_pointer : std::false_type
+    {
+    };
+    template <class E>
+    struct has_data_pointer<E, std::void_t<decltype(std::declval<const E&>().data()), decltype(std::declval<const E&>().shape())>>
+        : std::true_type
+    {
+    };
+
+    template <class E>
+    void check_operands(const E& e)
+    {
+        if constexpr (is_tensor_view<E>::value)
+        {
+            if (!e.valid())
+            {
+                refuse_invalid("read a view");
+            }
+        }
+        else if constexpr (has_data_pointer<E>::value)
+        {
+            // the shape counts: a moved-from xt::xtensor keeps it with no buffer
+            if (e.data() == nullptr && xt::compute_size(e.shape()) > 0)
+            {
+                fail("read an xtensor container of shape " + list_string(e.shape()),
+                     "its buffer is null though it has elements (a moved-from container?)",
+                     "give it memory first (assign to it or resize it)");
+            }
+        }
+        if constexpr (has_arguments<E>::value)
+        {
+            std::apply([](const auto&... args) { (check_operands(args), ...); }, e.arguments());
+        }
+        else if constexpr (has_expression<E>::value)
+        {
+            check_operands(e.expression());
+        }
     }
 
     /// Whether src and dst are dense CPU tensors whose elements lie in the
@@ -433,6 +405,26 @@ namespace detail
             }
         }
         return true;
+    }
+
+    /// The bytes [first, last) a strided CPU tensor's elements span.
+    inline std::pair<std::uintptr_t, std::uintptr_t> byte_range(const at::Tensor& t)
+    {
+        const auto first = reinterpret_cast<std::uintptr_t>(t.data_ptr());
+        std::int64_t reach = 0;
+        for (std::int64_t i = 0; i < t.dim(); ++i)
+        {
+            reach += (t.size(i) - 1) * t.stride(i);
+        }
+        return {first, first + static_cast<std::uintptr_t>((reach + 1) * t.element_size())};
+    }
+
+    /// Whether the memory of two non-empty strided CPU tensors may overlap.
+    inline bool ranges_overlap(const at::Tensor& a, const at::Tensor& b)
+    {
+        const auto [a0, a1] = byte_range(a);
+        const auto [b0, b1] = byte_range(b);
+        return a0 < b1 && b0 < a1;
     }
 
     /// The 1-D copy of same_dense_layout tensors with ATen's kernel, split so that
@@ -463,7 +455,53 @@ namespace detail
         });
     }
 
-    inline constexpr request copy_request{"copy", "to xtensor", xt::layout_type::dynamic, access::read_only, ""};
+    /// Copies the elements of `t` (any state the copy plan allowed) into the
+    /// CPU tensor `dst` over xtensor memory; `fresh` when nothing was written
+    /// to `dst` yet.
+    inline void copy_elements(const at::Tensor& t, const at::Tensor& dst, bool fresh)
+    {
+        const c10::NoGradGuard no_grad;
+        if (t._is_zerotensor())
+        {
+            dst.zero_();
+            return;
+        }
+        at::Tensor src = t.layout() == c10::kStrided ? t : t.to_dense();
+        if (src.device().is_cpu() && ranges_overlap(src, dst))
+        {
+            const bool same = src.data_ptr() == dst.data_ptr() && src.strides() == dst.strides()
+                              && src.scalar_type() == dst.scalar_type() && !src.is_conj() && !src.is_neg();
+            if (same)
+            {
+                return;  // the destination already holds these elements
+            }
+            src = src.clone();  // through a temporary, as the destination overwrites the source
+        }
+        // ATen's kernels do every copy (any dtype, device, strides, conj and neg
+        // bits), but for a plain copy of bytes into memory written before, which
+        // glibc's memcpy does faster (measured: tests/benchmarks, copy64MiB).
+        if (!same_dense_layout(src, dst))
+        {
+            dst.copy_(src);
+        }
+        else if (!fresh && src.scalar_type() == dst.scalar_type() && !src.is_conj() && !src.is_neg())
+        {
+            parallel_memcpy(dst.data_ptr(), src.data_ptr(), static_cast<std::size_t>(src.nbytes()));
+        }
+        else
+        {
+            aligned_flat_copy(dst, src);
+        }
+    }
+
+    inline request copy_request() noexcept
+    {
+        request r{};
+        r.operation = "copy";
+        r.target = "to xtensor";
+        r.mode = access::read_only;
+        return r;
+    }
 
     template <class E, class = void>
     struct is_resizable : std::false_type
@@ -478,56 +516,27 @@ namespace detail
                              && std::is_assignable_v<decltype(*std::declval<typename E::shape_type&>().begin()), std::size_t>>
     {
     };
-}
 
-/************************
- * torch -> xtensor copy *
- ************************/
-
-namespace detail
-{
-    /// The copy behind copy_to (fresh = false), to_xarray and to_xtensor (fresh = true).
+    /// Gives `out` the tensor's shape (resizing it if it can), or refuses.
     template <class E>
-    E& copy_impl(const at::Tensor& t, E& out, stage policy, bool fresh);
-}
-
-template <class E>
-inline E& copy_to(const at::Tensor& t, E& out, stage policy)
-{
-    return detail::copy_impl(t, out, policy, false);
-}
-
-template <class E>
-inline E& detail::copy_impl(const at::Tensor& t, E& out, stage policy, bool fresh)
-{
-    using value_type = typename E::value_type;
-    static_assert(has_scalar_type_v<value_type>,
-                  "xtt::copy_to: the container's value type has no LibTorch dtype; use a type from the README's dtype table");
-    static_assert(xt::has_data_interface<E>::value,
-                  "xtt::copy_to: the destination needs a data interface (a container, an adaptor or a strided view)");
-    const detail::request& r = detail::copy_request;
-    if (detail::is_unfixable(t))
+    void fit_destination(const request& r, const at::Tensor& t, E& out)
     {
-        detail::refuse_unfixable(r, t);
-    }
-    const detail::plan p = detail::make_plan(t, policy, r);
-    if (p.refused != stage::none)
-    {
-        detail::refuse_step(r, t, p.refused);
-    }
-    const c10::IntArrayRef sizes = t.sizes();
-    const bool same_shape = out.dimension() == sizes.size() && std::equal(sizes.begin(), sizes.end(), out.shape().begin(),
-                                                                          [](std::int64_t a, std::size_t b) { return static_cast<std::size_t>(a) == b; });
-    if (!same_shape)
-    {
-        if constexpr (detail::is_resizable<E>::value)
+        const c10::IntArrayRef sizes = t.sizes();
+        const bool same_shape = out.dimension() == sizes.size()
+                                && std::equal(sizes.begin(), sizes.end(), out.shape().begin(),
+                                              [](std::int64_t a, std::size_t b) { return static_cast<std::size_t>(a) == b; });
+        if (same_shape)
+        {
+            return;
+        }
+        if constexpr (is_resizable<E>::value)
         {
             using shape_type = typename E::shape_type;
             if constexpr (xt::get_rank<E>::value != SIZE_MAX)
             {
                 if (sizes.size() != xt::get_rank<E>::value)
                 {
-                    detail::refuse_rank(r, t, xt::get_rank<E>::value);
+                    refuse_rank(r, t, xt::get_rank<E>::value);
                 }
             }
             shape_type shape = xtl::make_sequence<shape_type>(sizes.size(), std::size_t(0));
@@ -536,34 +545,48 @@ inline E& detail::copy_impl(const at::Tensor& t, E& out, stage policy, bool fres
         }
         else
         {
-            detail::fail(detail::what_of(r, t),
-                         "the destination has shape " + detail::list_string(out.shape()) + " and can't be resized",
-                         "pass a destination of the tensor's shape, or a resizable xt::xarray / xt::xtensor");
+            fail(what_of(r, t),
+                 "the destination has shape " + list_string(out.shape()) + " and can't be resized",
+                 "pass a destination of the tensor's shape, or a resizable xt::xarray / xt::xtensor");
         }
     }
-    if (t.numel() == 0)
+
+    /// The copy behind copy_to (fresh = false), to_xarray and to_xtensor (fresh = true).
+    template <class E>
+    E& copy_impl(const at::Tensor& t, E& out, stage policy, bool fresh)
     {
+        using value_type = typename E::value_type;
+        static_assert(has_scalar_type_v<value_type>,
+                      "xtt::copy_to: the container's value type has no LibTorch dtype; use a type from the README's dtype table");
+        static_assert(xt::has_data_interface<E>::value,
+                      "xtt::copy_to: the destination needs a data interface (a container, an adaptor or a strided view)");
+        static_assert(!std::is_const_v<std::remove_pointer_t<decltype(first_element(out))>>,
+                      "xtt::copy_to: the destination is read-only (const); pass a writable container or view");
+        const request r = copy_request();
+        checked_plan(t, policy, r);
+        fit_destination(r, t, out);
+        if (t.numel() == 0)
+        {
+            return out;
+        }
+        if constexpr (is_tensor_view<E>::value)
+        {
+            check_operands(out);
+        }
+        const at::Tensor dst = wrap(out, first_element(out), nullptr, nullptr, "copy into xtensor");
+        translate_errors([&] { return what_of(r, t); }, [&] { copy_elements(t, dst, fresh); });
         return out;
     }
-    at::Tensor src = t.layout() == c10::kStrided ? t : t.to_dense();
-    at::Tensor dst = detail::wrap(out, detail::first_element(out), nullptr, nullptr, "copy into xtensor");
-    // ATen's kernels do every copy (any dtype, device, strides, conj and neg
-    // bits), but for a plain copy of bytes into memory written before, which
-    // glibc's memcpy does faster (measured: tests/benchmarks, copy64MiB).
-    const c10::NoGradGuard no_grad;
-    if (!detail::same_dense_layout(src, dst))
-    {
-        dst.copy_(src);
-    }
-    else if (!fresh && src.scalar_type() == dst.scalar_type() && !src.is_conj() && !src.is_neg())
-    {
-        detail::parallel_memcpy(dst.data_ptr(), src.data_ptr(), static_cast<std::size_t>(src.nbytes()));
-    }
-    else
-    {
-        detail::aligned_flat_copy(dst, src);
-    }
-    return out;
+}
+
+/************************
+ * torch -> xtensor copy *
+ ************************/
+
+template <class E>
+inline E& copy_to(const at::Tensor& t, E& out, stage policy)
+{
+    return detail::copy_impl(t, out, policy, false);
 }
 
 template <class T, xt::layout_type L>
@@ -606,29 +629,17 @@ inline at::Tensor to_torch(const xt::xexpression<E>& e, const at::TensorOptions&
     const E& de = e.derived_cast();
     constexpr at::ScalarType dtype = scalar_type_v<value_type>;
     detail::check_options(options, dtype);
+    detail::check_operands(de);
 
     const auto& shape = de.shape();
-    detail::dim_vector sizes(shape.begin(), shape.end());
-    at::Tensor result;
-    if constexpr (E::static_layout == xt::layout_type::column_major)
-    {
-        detail::dim_vector strides(sizes.size());
-        std::int64_t stride = 1;
-        for (std::size_t i = 0; i < sizes.size(); ++i)
-        {
-            strides[i] = stride;
-            stride *= std::max<std::int64_t>(sizes[i], 1);
-        }
-        result = at::empty_strided(sizes, strides, at::TensorOptions().dtype(dtype));
-        auto v = view<value_type, dynamic, xt::layout_type::column_major>(result);
-        xt::noalias(v) = de;
-    }
-    else
-    {
-        result = at::empty(sizes, at::TensorOptions().dtype(dtype));
-        auto v = view<value_type, dynamic, xt::layout_type::row_major>(result);
-        xt::noalias(v) = de;
-    }
+    const detail::dim_vector sizes(shape.begin(), shape.end());
+    constexpr bool column_major = E::static_layout == xt::layout_type::column_major;
+    const detail::dim_vector strides = detail::contiguous_strides(sizes, !column_major);
+    at::Tensor result = detail::translate_errors("allocate a tensor for an xtensor expression", [&] {
+        return at::empty_strided(sizes, strides, at::TensorOptions().dtype(dtype));
+    });
+    auto v = view<value_type, dynamic, column_major ? xt::layout_type::column_major : xt::layout_type::row_major>(result);
+    xt::noalias(v) = de;
     return detail::finish(std::move(result), options);
 }
 
@@ -639,19 +650,11 @@ inline at::Tensor to_torch(C&& c, const at::TensorOptions& options)
     using value_type = std::remove_const_t<typename container::value_type>;
     detail::check_torch_value_type<value_type>();
     detail::check_options(options, scalar_type_v<value_type>);
-    at::Tensor t;
-    if constexpr (detail::is_tensor_view<container>::value)
-    {
-        t = detail::tensor_of_view(c, "adopt an xtt::tensor_view");
-    }
-    else
-    {
-        auto holder = std::make_unique<container>(std::move(c));
-        container& h = *holder;
-        // wrap() owns the holder from here on, also when it throws
-        t = detail::wrap(h, detail::first_element(h), holder.release(), &detail::delete_holder<container>,
-                         "adopt an xtensor buffer");
-    }
+    auto holder = std::make_unique<container>(std::move(c));
+    container& h = *holder;
+    // wrap() owns the holder from here on, also when it throws
+    at::Tensor t = detail::wrap(h, detail::first_element(h), holder.release(), &detail::delete_holder<container>,
+                                "adopt an xtensor buffer");
     return detail::finish(std::move(t), options);
 }
 
@@ -666,8 +669,11 @@ inline at::Tensor as_tensor(C&& c)
     detail::check_torch_value_type<value_type>();
     if constexpr (detail::is_tensor_view<container>::value)
     {
+        static_assert(!detail::is_tensor_view<container>::read_only,
+                      "xtt::as_tensor: a read-only view (xtt::tensor_view<const T>) can't become a writable tensor; "
+                      "use xtt::to_torch(v) for a copy, or view the tensor with a non-const T");
         // also for a temporary view: the tensor keeps the storage alive
-        return detail::tensor_of_view(c, "borrow an xtt::tensor_view");
+        return detail::alias_of_view(c, "borrow an xtt::tensor_view");
     }
     else
     {

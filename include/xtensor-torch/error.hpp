@@ -8,9 +8,11 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "detail/config.hpp"
-#include "detail/dtype_map.hpp"
+#include "dtype.hpp"
 
 XTT_NAMESPACE_BEGIN
 
@@ -35,8 +37,8 @@ public:
  *
  * Device, dtype, sizes, then strides and a non-zero storage offset (strided
  * tensors only), then the layout when it is not strided, and the states that
- * matter for a conversion (conj, neg, requires_grad, quantized, nested).
- * Never throws for an odd tensor: undefined and nested ones are described too.
+ * matter for a conversion (conj, neg, zero tensor, requires_grad, quantized,
+ * nested). Never throws for an odd tensor: undefined and nested ones are described too.
  * @param t any tensor, also an undefined one.
  * @return the description.
  */
@@ -101,11 +103,51 @@ namespace detail
         }
         throw conversion_error(message);
     }
+
+    /// The first line of a LibTorch error, without its backtrace.
+    inline std::string first_line(const char* what)
+    {
+        std::string_view text(what);
+        return std::string(text.substr(0, text.find('\n')));
+    }
+
+    /*
+     * LibTorch calls inside a conversion can throw c10::Error. None may reach
+     * the user: checks come first, and this translates whatever gets through
+     * into the one exception type, naming the conversion and LibTorch's reason.
+     */
+    template <class What, class F>
+    decltype(auto) translate_errors(const What& what, F&& f)
+    {
+        try
+        {
+            return std::forward<F>(f)();
+        }
+        catch (const c10::Error& e)
+        {
+            std::string operation;
+            if constexpr (std::is_invocable_v<const What&>)
+            {
+                operation = what();  // built only when needed
+            }
+            else
+            {
+                operation = std::string(std::string_view(what));
+            }
+            fail(operation, "LibTorch refused it (" + first_line(e.what_without_backtrace()) + ")",
+                 "check the tensor's state with xtt::describe(t), or stage it by hand first");
+        }
+    }
 }
 
-/************************
+namespace detail
+{
+    inline std::string describe_defined(const at::Tensor& t);
+}
+
+/*************************
  * describe, out of line *
- ************************/
+ *************************/
 
 inline std::string describe(const at::Tensor& t)
 {
@@ -113,6 +155,18 @@ inline std::string describe(const at::Tensor& t)
     {
         return "undefined tensor";
     }
+    try
+    {
+        return detail::describe_defined(t);
+    }
+    catch (const std::exception&)
+    {
+        return std::string(t.device().str()) + ' ' + std::string(dtype_name(t.scalar_type())) + " tensor";
+    }
+}
+
+inline std::string detail::describe_defined(const at::Tensor& t)
+{
     std::ostringstream os;
     os << t.device().str() << ' ' << dtype_name(t.scalar_type());
     if (t.is_nested())
@@ -148,6 +202,10 @@ inline std::string describe(const at::Tensor& t)
     if (t.is_neg())
     {
         os << " neg";
+    }
+    if (t._is_zerotensor())
+    {
+        os << " zero";
     }
     if (t.requires_grad())
     {

@@ -1,6 +1,7 @@
 // The staging policy: which named LibTorch steps a conversion may take
-// (xtt::stage), xtt::stage_tensor, which takes them, and xtt::would_copy,
-// which says in advance whether they copy.
+// (xtt::stage), the one plan every conversion asks for those steps,
+// xtt::stage_tensor, which takes them, and xtt::would_copy, which says in
+// advance whether they copy.
 // SPDX-License-Identifier: BSD-3-Clause
 #ifndef XTENSOR_TORCH_STAGE_HPP
 #define XTENSOR_TORCH_STAGE_HPP
@@ -8,34 +9,43 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <limits>
+#include <numeric>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "detail/config.hpp"
-#include "detail/xtensor_compat.hpp"
+#include "detail/torch_memory.hpp"
 #include "error.hpp"
 
 XTT_NAMESPACE_BEGIN
 
+/// @brief The rank argument of xtt::view for a rank known only at run time.
+inline constexpr std::size_t dynamic = std::numeric_limits<std::size_t>::max();
+
 /**
  * @brief The steps a conversion may take to reach a tensor it can share.
  *
- * A bit set; combine flags with `|`. The default of every view is `stage::none`:
- * the call shares the tensor's memory or throws a conversion_error that names
- * the flag that would allow the missing step. Each flag allows one step, taken
- * only when the tensor needs it:
+ * A bit set; combine flags with `|`. The default of every view and map is
+ * `stage::none`: the call shares the tensor's memory or throws a
+ * conversion_error that names the flag that would allow the missing step. Each
+ * flag allows one step, taken only when the tensor needs it:
  *
- * | flag            | when needed                              | step              | copies? |
- * |-----------------|------------------------------------------|-------------------|---------|
- * | `to_cpu`        | not on the CPU (CUDA, MPS, XPU, ...)     | `.cpu()`          | yes     |
- * | `detach`        | `requires_grad()` while grad mode is on  | `.detach()`       | no      |
- * | `resolve_conj`  | `is_conj()`                              | `.resolve_conj()` | yes     |
- * | `resolve_neg`   | `is_neg()`                               | `.resolve_neg()`  | yes     |
- * | `to_dense`      | sparse or mkldnn layout                  | `.to_dense()`     | yes     |
- * | `contiguous`    | layout asked for but not matched, or a   | `.contiguous()`   | yes     |
- * |                 | writable view of overlapping elements    |                   |         |
- * | `to_sparse_csr` | a COO tensor where CSR/CSC is needed     | `.to_sparse_csr()`| yes     |
- * | `all`           | everything above                         |                   |         |
+ * | flag            | when needed                                        | step              | copies? |
+ * |-----------------|----------------------------------------------------|-------------------|---------|
+ * | `to_cpu`        | not on the CPU (CUDA, MPS, XPU, ...)               | `.cpu()`          | yes     |
+ * | `detach`        | `requires_grad()` while grad mode is on            | `.detach()`       | no      |
+ * | `resolve_conj`  | `is_conj()`                                        | `.resolve_conj()` | yes     |
+ * | `resolve_neg`   | `is_neg()`                                         | `.resolve_neg()`  | yes     |
+ * | `to_dense`      | sparse or mkldnn layout, or a zero tensor          | `.to_dense()`     | yes     |
+ * | `contiguous`    | a layout or strides asked for but not matched, or  | `.contiguous()`   | yes     |
+ * |                 | a writable view of overlapping elements            |                   |         |
+ * | `to_sparse_csr` | a sparse map of a tensor in another layout         | `.to_sparse_csr()`| yes     |
+ * | `all`           | everything above                                   |                   |         |
+ *
+ * The copying steps are made as one copy, straight into the layout the
+ * conversion asks for: `contiguous` is needed only when nothing else copies.
  */
 enum class stage : std::uint32_t
 {
@@ -68,11 +78,13 @@ constexpr stage operator~(stage a) noexcept
     return static_cast<stage>(~static_cast<std::uint32_t>(a) & static_cast<std::uint32_t>(stage::all));
 }
 
+/// @brief Adds the steps of `b` to `a`.
 constexpr stage& operator|=(stage& a, stage b) noexcept
 {
     return a = a | b;
 }
 
+/// @brief Keeps in `a` only the steps `b` has too.
 constexpr stage& operator&=(stage& a, stage b) noexcept
 {
     return a = a & b;
@@ -96,11 +108,12 @@ enum class access
 };
 
 /**
- * @brief Takes the steps `policy` allows and `t` needs, so that the result is
- * an undefined-free, dense, strided CPU tensor that matches `layout`.
+ * @brief Takes the steps `policy` allows and `t` needs, so that the result is a
+ * dense, strided CPU tensor that matches `layout`.
  *
  * *Shares memory* when no copying step is needed · *May copy* (`to_cpu`,
- * `resolve_conj`, `resolve_neg`, `to_dense`, `contiguous`).
+ * `resolve_conj`, `resolve_neg`, `to_dense`, `contiguous`), once, straight
+ * into the layout asked for.
  * @param t the tensor.
  * @param policy the steps allowed.
  * @param layout `xt::layout_type::row_major` or `column_major` to ask for that
@@ -138,59 +151,53 @@ inline bool would_copy(const at::Tensor& t,
                        xt::layout_type layout = xt::layout_type::dynamic,
                        access mode = access::read_write) noexcept;
 
+/**
+ * @brief Whether converting `t` into a `Target` under `policy` would copy:
+ * true exactly when the conversion would succeed and take a copying step.
+ *
+ * `Target` is the type a conversion returns: an xtt::tensor_view (what
+ * xtt::view returns), or one of the Eigen maps (xtt::eigen::matrix_map,
+ * tensor_map_type, sparse_matrix_map). Element type, rank, fixed sizes,
+ * layout, strides and sparse layout all count, as in the conversion itself.
+ * Never throws, never copies.
+ *
+ * @code
+ * bool copies = xtt::would_copy<xtt::tensor_view<float, 2, xt::layout_type::row_major>>(t, xtt::stage::all);
+ * @endcode
+ */
+template <class Target>
+bool would_copy(const at::Tensor& t, stage policy = stage::none) noexcept;
+
 namespace detail
 {
-    // A few dims on the stack: ranks up to 8 allocate nothing.
-    using dim_vector = c10::SmallVector<std::int64_t, 8>;
-
-    /*
-     * The one stride convention, for torch -> xtensor:
-     * - torch strides are in elements, never negative; the storage offset is
-     *   taken through data_ptr(), never through the strides;
-     * - xtensor wants stride 0 for a size-1 dimension (its broadcasting relies
-     *   on it), and ignores that stride when it judges contiguity, as torch does;
-     * - a zero-size tensor is contiguous in every layout and its data is never read.
-     */
-    inline bool has_zero_size(c10::IntArrayRef sizes) noexcept
-    {
-        return std::find(sizes.begin(), sizes.end(), std::int64_t(0)) != sizes.end();
-    }
-
-    /// Whether the strides are those of a contiguous tensor, innermost dim
-    /// last (row-major) or first (column-major).
-    template <class Strides>
-    bool is_contiguous_in(c10::IntArrayRef sizes, const Strides& strides, bool row_major) noexcept
-    {
-        std::int64_t expected = 1;
-        const std::size_t n = sizes.size();
-        for (std::size_t k = 0; k < n; ++k)
-        {
-            const std::size_t i = row_major ? n - 1 - k : k;
-            if (sizes[i] != 1)
-            {
-                if (static_cast<std::int64_t>(strides[i]) != expected)
-                {
-                    return has_zero_size(sizes);
-                }
-                expected *= sizes[i];
-            }
-        }
-        return true;
-    }
-
     /// Row-major strides are also column-major when at most one dim is longer than 1.
     inline bool row_major_is_column_major(c10::IntArrayRef sizes) noexcept
     {
         return has_zero_size(sizes) || std::count_if(sizes.begin(), sizes.end(), [](std::int64_t s) { return s > 1; }) <= 1;
     }
 
-    /// Whether two distinct indices may reach the same element. Exact for every
-    /// tensor made by slicing, permuting, narrowing and expanding; errs on the
-    /// side of "may" only for exotic as_strided layouts.
+    inline std::int64_t gcd(std::int64_t a, std::int64_t b) noexcept
+    {
+        return std::gcd(a, b);
+    }
+
+    /// Tensors up to this many elements have their overlap decided exactly by
+    /// listing their offsets, when the cheap rules can't decide.
+    inline constexpr std::int64_t exact_overlap_limit = std::int64_t(1) << 16;
+
+    /**
+     * Whether two distinct indices reach the same element. Exact for every
+     * layout made by slicing, permuting, narrowing, expanding and unfolding, for
+     * every layout with at most two dimensions longer than 1, and for every
+     * tensor of up to exact_overlap_limit elements; for larger as_strided
+     * layouts of three or more dimensions that interleave, it may answer "may
+     * overlap" (true) for one that does not.
+     */
     template <class Strides>
     bool may_overlap(c10::IntArrayRef sizes, const Strides& strides)
     {
         c10::SmallVector<std::pair<std::int64_t, std::int64_t>, 8> dims;  // (stride, size)
+        std::int64_t numel = 1;
         for (std::size_t i = 0; i < sizes.size(); ++i)
         {
             if (sizes[i] == 0)
@@ -199,20 +206,66 @@ namespace detail
             }
             if (sizes[i] > 1)
             {
-                dims.emplace_back(static_cast<std::int64_t>(strides[i]), sizes[i]);
+                const auto stride = static_cast<std::int64_t>(strides[i]);
+                if (stride == 0)
+                {
+                    return true;
+                }
+                dims.emplace_back(stride < 0 ? -stride : stride, sizes[i]);
+                numel *= sizes[i];
             }
         }
         std::sort(dims.begin(), dims.end());
-        std::int64_t reach = 1;  // elements spanned by the dims seen so far
+        // Each dim stepping over all the smaller ones: the offsets are distinct.
+        bool nested = true;
+        std::int64_t reach = 1;
         for (const auto& [stride, size] : dims)
         {
             if (stride < reach)
             {
-                return true;
+                nested = false;
+                break;
             }
             reach += stride * (size - 1);
         }
-        return false;
+        if (nested)
+        {
+            return false;
+        }
+        if (dims.size() == 2)
+        {
+            // i * s1 == j * s2 with 0 < i < n1 or 0 < j < n2 first happens at
+            // i = s2 / g, j = s1 / g.
+            const auto [s1, n1] = dims[0];
+            const auto [s2, n2] = dims[1];
+            const std::int64_t g = gcd(s1, s2);
+            return s2 / g < n1 && s1 / g < n2;
+        }
+        if (numel > exact_overlap_limit)
+        {
+            return true;
+        }
+        std::vector<std::int64_t> offsets(1, 0);
+        offsets.reserve(static_cast<std::size_t>(numel));
+        for (const auto& [stride, size] : dims)
+        {
+            const std::size_t n = offsets.size();
+            for (std::int64_t k = 1; k < size; ++k)
+            {
+                for (std::size_t j = 0; j < n; ++j)
+                {
+                    offsets.push_back(offsets[j] + k * stride);
+                }
+            }
+        }
+        std::sort(offsets.begin(), offsets.end());
+        return std::adjacent_find(offsets.begin(), offsets.end()) != offsets.end();
+    }
+
+    /// Whether `t` (strided) has elements that share memory.
+    inline bool overlaps(const at::Tensor& t)
+    {
+        return !t.is_non_overlapping_and_dense() && may_overlap(t.sizes(), t.strides());
     }
 
     inline std::string reversed_dims(std::size_t rank)
@@ -241,29 +294,75 @@ namespace detail
         return ".permute(" + dims + ").contiguous().permute(" + dims + ")";
     }
 
-    /// `t` copied contiguous in `layout` (column-major through the reversed permutation).
-    inline at::Tensor make_contiguous(const at::Tensor& t, xt::layout_type layout)
+    /*
+     * The strides a 2-D Eigen map can express (Eigen::Stride<Outer, Inner>):
+     * `any` takes any stride, `packed` the contiguous one (inner 1, outer the
+     * inner size), any other value only itself. Strides of size-1 dims never
+     * matter.
+     */
+    struct stride_fit
     {
-        if (layout != xt::layout_type::column_major || t.dim() < 2)
+        static constexpr std::int64_t any = -1;
+        static constexpr std::int64_t packed = 0;
+
+        std::int64_t inner = any;
+        std::int64_t outer = any;
+        bool row_major = true;  // which dim is the inner one
+        bool vector = false;    // a 1-D tensor seen as a column vector
+
+        constexpr bool constrained() const noexcept
         {
-            return t.contiguous();
+            return inner != any || outer != any;
         }
-        dim_vector reverse(static_cast<std::size_t>(t.dim()));
-        for (std::size_t i = 0; i < reverse.size(); ++i)
+
+        /// (inner size, outer size, inner stride, outer stride) of a tensor.
+        template <class Strides>
+        std::array<std::int64_t, 4> geometry(c10::IntArrayRef sizes, const Strides& strides) const noexcept
         {
-            reverse[i] = static_cast<std::int64_t>(reverse.size() - 1 - i);
+            if (vector)
+            {
+                return {sizes[0], 1, static_cast<std::int64_t>(strides[0]), sizes[0]};
+            }
+            const std::size_t in = row_major ? 1 : 0;
+            const std::size_t out = 1 - in;
+            return {sizes[in], sizes[out], static_cast<std::int64_t>(strides[in]), static_cast<std::int64_t>(strides[out])};
         }
-        return t.permute(reverse).contiguous().permute(reverse);
-    }
+
+        template <class Strides>
+        bool fits(c10::IntArrayRef sizes, const Strides& strides) const noexcept
+        {
+            if (!constrained() || has_zero_size(sizes))
+            {
+                return true;
+            }
+            const auto [inner_size, outer_size, inner_stride, outer_stride] = geometry(sizes, strides);
+            const bool inner_ok = inner_size <= 1 || inner == any || inner_stride == (inner == packed ? 1 : inner);
+            const bool outer_ok = outer_size <= 1 || outer == any || outer_stride == (outer == packed ? inner_size : outer);
+            return inner_ok && outer_ok;
+        }
+    };
 
     /// What a conversion asks of the staged tensor, and how its messages name it.
     struct request
     {
-        std::string_view operation;  // "view", "map", "copy"
-        std::string_view target;     // "as xtensor", "to xtensor", "as an Eigen matrix"
-        xt::layout_type layout = xt::layout_type::dynamic;
+        std::string_view operation;  // "view", "map", "copy", "stage"
+        std::string_view target;     // "as xtensor", "as an Eigen matrix", ...
+        xt::layout_type layout = xt::layout_type::dynamic;  // a contiguous layout asked for
         access mode = access::read_write;
         std::string_view any_layout;  // how to ask this conversion for any strides, if it can
+        stride_fit fit{};             // strides a dense Eigen map can express
+        c10::Layout sparse = c10::kStrided;  // kSparseCsr / kSparseCsc for sparse maps
+        at::ScalarType index_dtype = at::kLong;  // sparse maps: their index type
+
+        /// The order of a copy made for this request.
+        bool copies_row_major() const noexcept
+        {
+            if (layout == xt::layout_type::row_major || layout == xt::layout_type::column_major)
+            {
+                return layout == xt::layout_type::row_major;
+            }
+            return fit.row_major;
+        }
     };
 
     /// "view cpu float32 [2, 3] strides [3, 1] as xtensor"
@@ -314,8 +413,8 @@ namespace detail
         return t.requires_grad() && c10::GradMode::is_enabled();
     }
 
-    /// Whether a strided tensor's geometry fails the request: wrong layout, or
-    /// overlapping elements where the conversion writes.
+    /// Whether a strided tensor's geometry fails the request as it is: wrong
+    /// layout or strides, or overlapping elements where the conversion writes.
     inline bool needs_contiguous(const at::Tensor& t, const request& r)
     {
         switch (r.layout)
@@ -325,8 +424,7 @@ namespace detail
             case xt::layout_type::column_major:
                 return !is_contiguous_in(t.sizes(), t.strides(), false);
             default:
-                return r.mode == access::read_write && !t.is_non_overlapping_and_dense()
-                       && may_overlap(t.sizes(), t.strides());
+                return !r.fit.fits(t.sizes(), t.strides()) || (r.mode == access::read_write && overlaps(t));
         }
     }
 
@@ -335,23 +433,123 @@ namespace detail
         return (steps & ~stage::detach) != stage::none;
     }
 
-    /*
-     * A plan: the steps `t` needs, decided from `t` alone, before anything is
-     * done. Copying steps are predicted as ATen takes them: `.cpu()`,
-     * `.resolve_conj()` and `.resolve_neg()` keep the strides of a dense,
-     * non-overlapping tensor and give any other one row-major strides;
-     * `.to_dense()` gives row-major strides.
-     */
+    /// The strides of the one copy staging makes of `t` (dense or not): the
+    /// layout asked for, or, for any strides, `t`'s own when they are dense
+    /// (as `.cpu()` keeps them), else row-major.
+    inline dim_vector copy_strides(const at::Tensor& t, const request& r)
+    {
+        const bool any_strides = r.layout != xt::layout_type::row_major && r.layout != xt::layout_type::column_major
+                                 && !r.fit.constrained();
+        if (any_strides && t.layout() == c10::kStrided && t.is_non_overlapping_and_dense())
+        {
+            return dim_vector(t.strides().begin(), t.strides().end());
+        }
+        return contiguous_strides(t.sizes(), r.copies_row_major());
+    }
+
+    /// A plan: the steps `t` needs, decided from `t` alone, before anything is done.
     struct plan
     {
         stage steps = stage::none;
         stage refused = stage::none;  // the first needed step the policy does not allow
     };
 
+    /// Refuses a tensor no staging step can fit into the request's strides.
+    [[noreturn]] inline void refuse_strides(const request& r, const at::Tensor& t)
+    {
+        fail(what_of(r, t),
+             "the map's fixed Eigen StrideType can't express its strides, nor those of a contiguous copy",
+             "map it with Eigen::Dynamic strides (Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>, the default)");
+    }
+
+    /// Refuses a sparse tensor with dense dimensions.
+    [[noreturn]] inline void refuse_hybrid(const request& r, const at::Tensor& t, std::int64_t sparse_dims,
+                                           std::int64_t dense_dims)
+    {
+        fail(what_of(r, t),
+             "it is a hybrid sparse tensor (" + std::to_string(sparse_dims) + " sparse and " + std::to_string(dense_dims)
+                 + " dense dimensions), which an Eigen sparse matrix can't hold",
+             "call .to_dense() and map it with xtt::eigen::map, or make it with no dense dimensions "
+             "(e.g. .to_sparse(2))");
+    }
+
+    /// The index dtype of a compressed tensor, and its index and value arrays.
+    struct compressed_arrays
+    {
+        at::Tensor tensor;
+        at::Tensor values;
+        at::Tensor outer;  // crow_indices (CSR) or ccol_indices (CSC)
+        at::Tensor inner;  // col_indices (CSR) or row_indices (CSC)
+    };
+
+    inline compressed_arrays arrays_of(const at::Tensor& s)
+    {
+        const bool csr = s.layout() == c10::kSparseCsr;
+        return {s, s.values(), csr ? s.crow_indices() : s.ccol_indices(), csr ? s.col_indices() : s.row_indices()};
+    }
+
+    inline bool arrays_contiguous(const compressed_arrays& a)
+    {
+        return a.values.is_contiguous() && a.outer.is_contiguous() && a.inner.is_contiguous();
+    }
+
+    [[noreturn]] inline void refuse_index_dtype(const request& r, const at::Tensor& t, at::ScalarType has)
+    {
+        const std::string name(dtype_name(has));
+        fail(what_of(r, t),
+             "its indices are " + name + ", not " + std::string(dtype_name(r.index_dtype)),
+             "map it with StorageIndex = std::" + name + "_t (xtt::eigen::sparse_map<T, Options, std::" + name
+                 + "_t>), or convert its indices first");
+    }
+
+    /// The sparse part of a plan: layout, hybrid dims, index type, arrays.
+    template <class Need>
+    void plan_sparse(const at::Tensor& t, const request& r, stage copying, Need&& need)
+    {
+        const c10::Layout layout = t.layout();
+        if (layout == c10::kSparse && t.sparse_dim() != 2)
+        {
+            refuse_hybrid(r, t, t.sparse_dim(), t.dense_dim());
+        }
+        const bool compressed = layout == c10::kSparseCsr || layout == c10::kSparseCsc || layout == c10::kSparseBsr
+                                || layout == c10::kSparseBsc;
+        if (compressed && t.dense_dim() > 0)
+        {
+            refuse_hybrid(r, t, t.sparse_dim(), t.dense_dim());
+        }
+        if (layout != r.sparse)
+        {
+            // the conversion gives int64 indices and contiguous arrays
+            need(stage::to_sparse_csr);
+            if (r.index_dtype != at::kLong)
+            {
+                refuse_index_dtype(r, t, at::kLong);
+            }
+            return;
+        }
+        const compressed_arrays a = arrays_of(t);
+        if (a.values.is_conj() && !t.is_conj())
+        {
+            need(stage::resolve_conj);
+        }
+        if (a.values.is_neg() && !t.is_neg())
+        {
+            need(stage::resolve_neg);
+        }
+        if (a.outer.scalar_type() != r.index_dtype)
+        {
+            refuse_index_dtype(r, t, a.outer.scalar_type());
+        }
+        if (!copies(copying) && !arrays_contiguous(a))
+        {
+            need(stage::contiguous);
+        }
+    }
+
     inline plan make_plan(const at::Tensor& t, stage policy, const request& r)
     {
         plan p;
-        auto need = [&](stage step) {
+        const auto need = [&](stage step) {
             p.steps |= step;
             if (!allows(policy, step) && p.refused == stage::none)
             {
@@ -367,7 +565,7 @@ namespace detail
             need(stage::to_cpu);
         }
         const bool strided = t.layout() == c10::kStrided;
-        if (!strided)
+        if (t._is_zerotensor() || (!strided && r.sparse == c10::kStrided))
         {
             need(stage::to_dense);
         }
@@ -379,19 +577,73 @@ namespace detail
         {
             need(stage::resolve_neg);
         }
-        if (!strided || (copies(p.steps) && !t.is_non_overlapping_and_dense()))
+        if (r.sparse != c10::kStrided)
         {
-            // the copy comes out row-major, which fails only a column-major request
-            if (r.layout == xt::layout_type::column_major && !row_major_is_column_major(t.sizes()))
+            plan_sparse(t, r, p.steps, need);
+            return p;
+        }
+        if (copies(p.steps))
+        {
+            // one copy into copy_strides(t, r): it fits, or nothing can
+            if (r.fit.constrained() && !r.fit.fits(t.sizes(), copy_strides(t, r)))
             {
-                need(stage::contiguous);
+                refuse_strides(r, t);
             }
         }
         else if (needs_contiguous(t, r))
         {
+            if (!r.fit.fits(t.sizes(), contiguous_strides(t.sizes(), r.copies_row_major())))
+            {
+                refuse_strides(r, t);
+            }
             need(stage::contiguous);
         }
         return p;
+    }
+
+    [[noreturn]] inline void refuse_dtype(const request& r, const at::Tensor& t, at::ScalarType wanted)
+    {
+        std::string reason = "its dtype is ";
+        reason.append(dtype_name(t.scalar_type())).append(", not ").append(dtype_name(wanted)).append(" (a view never casts)");
+        std::string fix = "ask for the tensor's own element type, use xtt::to_xarray<T>(t) for a cast copy, or call .to(";
+        fix.append(dtype_constant(wanted)).append(") first");
+        fail(what_of(r, t), reason, fix);
+    }
+
+    [[noreturn]] inline void refuse_rank(const request& r, const at::Tensor& t, std::size_t wanted)
+    {
+        const std::string has = std::to_string(t.dim());
+        fail(what_of(r, t),
+             "it has rank " + has + ", not " + std::to_string(wanted),
+             "ask for rank " + has + " (or xtt::dynamic), or call .reshape(...), .unsqueeze(...) or .squeeze(...) first");
+    }
+
+    [[noreturn]] inline void refuse_unsupported_dtype(const request& r, const at::Tensor& t)
+    {
+        fail(what_of(r, t),
+             std::string("dtype ") + std::string(dtype_name(t.scalar_type())) + " has no C++ element type in xtensor-torch",
+             "call .to(torch::kFloat32) (or another supported dtype) first");
+    }
+
+    /// The checks of every typed conversion that no stage flag changes.
+    template <class T, std::size_t N>
+    void check_type_and_rank(const request& r, const at::Tensor& t)
+    {
+        if (is_unfixable(t))
+        {
+            refuse_unfixable(r, t);
+        }
+        if (t.scalar_type() != scalar_type_v<T>)
+        {
+            refuse_dtype(r, t, scalar_type_v<T>);
+        }
+        if constexpr (N != dynamic)
+        {
+            if (static_cast<std::size_t>(t.dim()) != N)
+            {
+                refuse_rank(r, t, N);
+            }
+        }
     }
 
     /// Refuses `t`, which needs `step` under request `r`.
@@ -410,6 +662,12 @@ namespace detail
                      "it is on " + t.device().str() + ", not on the CPU",
                      "pass xtt::stage::to_cpu (copies to host memory) or call .cpu() first");
             case stage::to_dense:
+                if (t._is_zerotensor())
+                {
+                    fail(what,
+                         "it is a zero tensor (autograd's efficient zeros, which have no memory)",
+                         "pass xtt::stage::to_dense (allocates the zeros) or call .clone() first");
+                }
                 fail(what,
                      std::string("its layout is ") + std::string(layout_name(t.layout())) + ", not strided",
                      "pass xtt::stage::to_dense (copies into a dense tensor) or call .to_dense() first");
@@ -421,8 +679,27 @@ namespace detail
                 fail(what,
                      "its negative bit is set (a lazy negation)",
                      "pass xtt::stage::resolve_neg (copies) or call .resolve_neg() first");
+            case stage::to_sparse_csr:
+            {
+                const bool csr = r.sparse == c10::kSparseCsr;
+                std::string fix = std::string("pass xtt::stage::to_sparse_csr (copies) or call ")
+                                  + (csr ? ".to_sparse_csr()" : ".to_sparse_csc()") + " first";
+                if (t.layout() == (csr ? c10::kSparseCsc : c10::kSparseCsr))
+                {
+                    fix += csr ? ", or map it with Eigen::ColMajor" : ", or map it with Eigen::RowMajor";
+                }
+                fail(what,
+                     std::string("its layout is ") + std::string(layout_name(t.layout())) + ", not "
+                         + std::string(layout_name(r.sparse)),
+                     fix);
+            }
             default:
                 break;
+        }
+        if (r.sparse != c10::kStrided)
+        {
+            fail(what, "its index or value arrays are not contiguous",
+                 "pass xtt::stage::contiguous (copies the arrays) or call .to_dense().to_sparse_csr() first");
         }
         const std::string manual = manual_contiguous(r.layout, static_cast<std::size_t>(t.dim()));
         if (r.layout == xt::layout_type::row_major || r.layout == xt::layout_type::column_major)
@@ -434,26 +711,33 @@ namespace detail
             }
             fail(what, "it is not " + std::string(r.layout == xt::layout_type::row_major ? "row-major" : "column-major") + " contiguous", fix);
         }
+        if (r.mode == access::read_write && overlaps(t))
+        {
+            fail(what,
+                 "its elements overlap in memory (an expanded or stride-0 dimension), so writes would collide",
+                 "read it through a const view (e.g. xtt::view<const T>), or pass xtt::stage::contiguous (copies) or "
+                 "call " + manual + " first");
+        }
+        const xt::layout_type order = r.fit.row_major ? xt::layout_type::row_major : xt::layout_type::column_major;
+        const std::string order_name = r.fit.row_major ? "row-major" : "column-major";
+        const bool packed = r.fit.inner == stride_fit::packed && r.fit.outer == stride_fit::packed;
         fail(what,
-             "its elements overlap in memory (an expanded or stride-0 dimension), so writes would collide",
-             "read it through a const view (e.g. xtt::view<const T>), or pass xtt::stage::contiguous (copies) or call "
-                 + manual + " first");
+             packed ? "it is not " + order_name + " contiguous, as the map's Eigen::Stride<0, 0> needs"
+                    : std::string("the map's Eigen StrideType can't express its strides"),
+             "pass xtt::stage::contiguous (copies) or call " + manual_contiguous(order, static_cast<std::size_t>(t.dim()))
+                 + " first, or map it with Eigen::Dynamic strides");
     }
 
-    /// Whether `t` can be used as it is: the fast path of every conversion.
+    /// Whether `t` can be used as it is: the fast path of every strided conversion.
     inline bool ready(const at::Tensor& t, const request& r)
     {
-        return t.defined() && t.is_cpu() && t.layout() == c10::kStrided && !t.is_conj() && !t.is_neg()
-               && !t.is_quantized() && !t.is_nested() && !needs_detach(t) && !needs_contiguous(t, r);
+        return t.defined() && !t.is_nested() && !t.is_quantized() && t.layout() == c10::kStrided && t.device().is_cpu()
+               && !t.is_conj() && !t.is_neg() && !t._is_zerotensor() && !needs_detach(t) && !needs_contiguous(t, r);
     }
 
-    /// `t` itself when it is ready, else `holder`, which then holds the staged tensor.
-    inline const at::Tensor& stage_into(const at::Tensor& t, stage policy, const request& r, at::Tensor& holder)
+    /// The plan for `t`, or the refusal of its first step the policy does not allow.
+    inline plan checked_plan(const at::Tensor& t, stage policy, const request& r)
     {
-        if (ready(t, r))
-        {
-            return t;
-        }
         if (is_unfixable(t))
         {
             refuse_unfixable(r, t);
@@ -463,42 +747,109 @@ namespace detail
         {
             refuse_step(r, t, p.refused);
         }
-        holder = t;
-        if (allows(p.steps, stage::detach))
+        return p;
+    }
+
+    /// Takes a strided plan's steps: a detach (no copy), then at most one copy,
+    /// straight into copy_strides(t, r).
+    inline at::Tensor take_steps(const at::Tensor& t, const plan& p, const request& r)
+    {
+        const at::Tensor s = allows(p.steps, stage::detach) ? t.detach() : t;
+        if (!copies(p.steps))
         {
-            holder = holder.detach();
+            return s;
         }
-        if (allows(p.steps, stage::to_cpu))
+        const dim_vector strides = copy_strides(s, r);
+        at::Tensor dst = at::empty_strided(s.sizes(), strides, at::TensorOptions().dtype(s.scalar_type()));
+        if (s._is_zerotensor())
         {
-            holder = holder.cpu();
+            return dst.zero_();
         }
-        if (holder.layout() != c10::kStrided)
+        const c10::NoGradGuard no_grad;
+        dst.copy_(s.layout() == c10::kStrided ? s : s.to_dense());  // also resolves conj and neg bits
+        return dst;
+    }
+
+    /// `t` itself when it is ready, else `holder`, which then holds the staged tensor.
+    inline const at::Tensor& stage_into(const at::Tensor& t, stage policy, const request& r, at::Tensor& holder)
+    {
+        if (ready(t, r))
         {
-            holder = holder.to_dense();
+            return t;
         }
-        if (holder.is_conj())
-        {
-            holder = holder.resolve_conj();
-        }
-        if (holder.is_neg())
-        {
-            holder = holder.resolve_neg();
-        }
-        if (needs_contiguous(holder, r))
-        {
-            if (!allows(policy, stage::contiguous))
-            {
-                refuse_step(r, t, stage::contiguous);  // ATen did not keep the strides predicted
-            }
-            holder = make_contiguous(holder, r.layout);
-        }
+        const plan p = checked_plan(t, policy, r);
+        holder = translate_errors([&] { return what_of(r, t); }, [&] { return take_steps(t, p, r); });
         return holder;
+    }
+
+    /// Takes a sparse plan's steps: the CPU tensor in the request's compressed
+    /// layout, with its arrays contiguous and its values free of conj and neg bits.
+    inline compressed_arrays stage_compressed(const at::Tensor& t, stage policy, const request& r)
+    {
+        const plan p = checked_plan(t, policy, r);
+        return translate_errors([&] { return what_of(r, t); }, [&] {
+            at::Tensor s = allows(p.steps, stage::detach) ? t.detach() : t;
+            if (!s.device().is_cpu())
+            {
+                s = s.cpu();
+            }
+            if (s._is_zerotensor())
+            {
+                s = at::zeros(s.sizes(), at::TensorOptions().dtype(s.scalar_type()));
+            }
+            if (s.layout() != r.sparse)
+            {
+                const bool direct = s.layout() == c10::kStrided || s.layout() == c10::kSparse;
+                const at::Tensor source = direct ? s : s.to_dense();
+                s = r.sparse == c10::kSparseCsr ? source.to_sparse_csr() : source.to_sparse_csc();
+            }
+            compressed_arrays a = arrays_of(s);
+            if (a.values.is_conj())
+            {
+                a.values = a.values.resolve_conj();
+            }
+            if (a.values.is_neg())
+            {
+                a.values = a.values.resolve_neg();
+            }
+            a.values = a.values.contiguous();
+            a.outer = a.outer.contiguous();
+            a.inner = a.inner.contiguous();
+            return a;
+        });
+    }
+
+    /// Whether a conversion under request `r` would succeed and copy.
+    inline bool predicts_copy(const at::Tensor& t, stage policy, const request& r) noexcept
+    {
+        try
+        {
+            if (is_unfixable(t))
+            {
+                return false;
+            }
+            const plan p = make_plan(t, policy, r);
+            return p.refused == stage::none && copies(p.steps);
+        }
+        catch (...)
+        {
+            return false;
+        }
     }
 
     inline request stage_request(xt::layout_type layout, access mode)
     {
-        return request{"stage", "", layout, mode, ""};
+        return request{"stage", "", layout, mode, "", {}, c10::kStrided, at::kLong};
     }
+
+    /*
+     * What a conversion target asks: each view and map type specialises this
+     * with `static request get(const at::Tensor&)` and `static void
+     * check(const at::Tensor&)` (the dtype, rank and shape checks, which throw
+     * conversion_error).
+     */
+    template <class Target, class = void>
+    struct target_traits;
 }
 
 /*******************************
@@ -513,15 +864,17 @@ inline at::Tensor stage_tensor(const at::Tensor& t, stage policy, xt::layout_typ
 
 inline bool would_copy(const at::Tensor& t, stage policy, xt::layout_type layout, access mode) noexcept
 {
+    return detail::predicts_copy(t, policy, detail::stage_request(layout, mode));
+}
+
+template <class Target>
+inline bool would_copy(const at::Tensor& t, stage policy) noexcept
+{
+    using traits = detail::target_traits<Target>;
     try
     {
-        const detail::request r = detail::stage_request(layout, mode);
-        if (detail::ready(t, r) || detail::is_unfixable(t))
-        {
-            return false;
-        }
-        const detail::plan p = detail::make_plan(t, policy, r);
-        return p.refused == stage::none && detail::copies(p.steps);
+        traits::check(t);
+        return detail::predicts_copy(t, policy, traits::get(t));
     }
     catch (...)
     {

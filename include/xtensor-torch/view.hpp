@@ -1,5 +1,5 @@
-// torch -> xtensor zero-copy views: xtt::view and the container it returns,
-// xtt::tensor_view.
+// torch -> xtensor zero-copy views: xtt::view, the container it returns
+// (xtt::tensor_view), and xtt::visit, which dispatches on a runtime dtype.
 // SPDX-License-Identifier: BSD-3-Clause
 #ifndef XTENSOR_TORCH_VIEW_HPP
 #define XTENSOR_TORCH_VIEW_HPP
@@ -14,15 +14,12 @@
 #include <utility>
 
 #include "detail/config.hpp"
-#include "detail/dtype_map.hpp"
-#include "detail/xtensor_compat.hpp"
+#include "detail/torch_memory.hpp"
+#include "dtype.hpp"
 #include "error.hpp"
 #include "stage.hpp"
 
 XTT_NAMESPACE_BEGIN
-
-/// @brief The rank argument of xtt::view for a rank known only at run time.
-inline constexpr std::size_t dynamic = std::numeric_limits<std::size_t>::max();
 
 template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic>
 class tensor_view;
@@ -87,6 +84,13 @@ XTT_NAMESPACE_BEGIN
  * tensor_view makes a second view of the same memory; assigning one view to
  * another copies elements, as xtensor's own views do.
  *
+ * Like a NumPy array from `Tensor.numpy()`, a view points at the memory the
+ * tensor had when the view was made: after `t.resize_()` reallocates it, the
+ * view no longer sees the tensor (valid() is then false). In debug builds
+ * (`NDEBUG` not defined, or `XTENSOR_TORCH_CHECK_VALIDITY=1`) every write
+ * through the view and every xtensor expression that reads it check this and
+ * throw conversion_error.
+ *
  * @tparam T the element type; `const T` for a read-only view.
  * @tparam N the rank, or xtt::dynamic.
  * @tparam L `xt::layout_type::row_major` or `column_major` for a view whose
@@ -134,6 +138,24 @@ public:
     /// @brief The storage this view keeps alive.
     const c10::Storage& tensor_storage() const noexcept;
 
+    /**
+     * @brief Whether the view still points into its tensor's memory: false
+     * after the storage was given new memory (a `resize_` that reallocated, a
+     * copy-on-write copy). Reading or writing an invalid view reads or writes
+     * memory the tensor no longer uses.
+     */
+    bool valid() const noexcept;
+
+    // xtensor's assignment entry points, with the debug validity check.
+    template <class S>
+    bool broadcast_shape(S& shape, bool reuse_cache = false) const;
+    template <class E>
+    tensor_view& assign_xexpression(const xt::xexpression<E>& e);
+    template <class E>
+    tensor_view& computed_assign(const xt::xexpression<E>& e);
+    template <class E, class F>
+    tensor_view& scalar_computed_assign(const E& e, F&& f);
+
 private:
 
     /// The view of a staged tensor `s`: CPU, strided, ready for the view.
@@ -144,15 +166,15 @@ private:
 
     void assign_temporary_impl(temporary_type&& tmp);
 
-    template <class E, class F>
-    tensor_view& scalar_computed_assign(const E& e, F&& f);
+    void check_read() const;
+    void check_write() const;
 
     // A view's geometry is the tensor's: it never changes.
     using base_type::reshape;
     using base_type::resize;
 
     storage_type m_storage;
-    c10::Storage m_keep_alive;
+    detail::storage_ref m_keep_alive;
 
     friend class xt::xcontainer<self_type>;
     friend class xt::xsemantic_base<self_type>;
@@ -195,89 +217,41 @@ private:
 template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic>
 tensor_view<T, N, L> view(const at::Tensor& t, stage policy = stage::none);
 
+/**
+ * @brief Calls `f` with a dynamic-rank view of `t` typed by `t`'s runtime dtype.
+ *
+ * `f` is called with an xtt::tensor_view<T> where T is cpp_type_t of the
+ * dtype (`float`, `std::int64_t`, `std::complex<float>`, `c10::Half`, ...);
+ * with `A = access::read_only`, a tensor_view<const T>. `f` must return the
+ * same type for every T. Staging as xtt::view.
+ * @tparam A `access::read_write` (default) or `access::read_only`.
+ * @param t the tensor.
+ * @param f a callable taking any tensor_view, e.g. a generic lambda.
+ * @param policy the staging steps allowed.
+ * @return what `f` returns.
+ * @throws conversion_error as xtt::view, and for a dtype without a C++ type.
+ *
+ * @code
+ * std::size_t n = xtt::visit(t, [](auto v) { std::cout << v << '\n'; return v.size(); });
+ * @endcode
+ */
+template <access A = access::read_write, class F>
+decltype(auto) visit(const at::Tensor& t, F&& f, stage policy = stage::none);
+
 namespace detail
 {
-    template <class T>
-    T* typed_data(const at::Tensor& t) noexcept
-    {
-#if XTT_HAS_CONST_DATA_PTR
-        if constexpr (std::is_const_v<T>)
-        {
-            return static_cast<T*>(t.const_data_ptr());
-        }
-        else
-        {
-            return static_cast<T*>(t.mutable_data_ptr());
-        }
-#else
-        return static_cast<T*>(t.data_ptr());
-#endif
-    }
-
-    /// Where an empty view points: never read, but not null, because xtensor
-    /// computes end iterators as begin + stride * (size - 1), also for size 0.
-    template <class T>
-    T* empty_data() noexcept
-    {
-        alignas(64) static unsigned char nothing[64];
-        return reinterpret_cast<T*>(nothing);
-    }
-
     inline constexpr std::string_view view_any_layout = "view it with xt::layout_type::dynamic, which takes any strides";
 
     template <class T, xt::layout_type L>
     constexpr request view_request() noexcept
     {
-        return request{"view",
-                       "as xtensor",
-                       L,
-                       std::is_const_v<T> ? access::read_only : access::read_write,
-                       view_any_layout};
-    }
-
-    [[noreturn]] inline void refuse_dtype(const request& r, const at::Tensor& t, at::ScalarType wanted)
-    {
-        std::string reason = "its dtype is ";
-        reason.append(dtype_name(t.scalar_type())).append(", not ").append(dtype_name(wanted)).append(" (a view never casts)");
-        std::string fix = "ask for the tensor's own element type, use xtt::to_xarray<T>(t) for a cast copy, or call .to(";
-        fix.append(dtype_constant(wanted)).append(") first");
-        fail(what_of(r, t), reason, fix);
-    }
-
-    [[noreturn]] inline void refuse_rank(const request& r, const at::Tensor& t, std::size_t wanted)
-    {
-        const std::string has = std::to_string(t.dim());
-        fail(what_of(r, t),
-             "it has rank " + has + ", not " + std::to_string(wanted),
-             "ask for rank " + has + " (or xtt::dynamic), or call .reshape(...), .unsqueeze(...) or .squeeze(...) first");
-    }
-
-    [[noreturn]] inline void refuse_unsupported_dtype(const request& r, const at::Tensor& t)
-    {
-        fail(what_of(r, t),
-             std::string("dtype ") + std::string(dtype_name(t.scalar_type())) + " has no C++ element type in xtensor-torch",
-             "call .to(torch::kFloat32) (or another supported dtype) first");
-    }
-
-    /// The checks of every typed conversion that no stage flag changes.
-    template <class T, std::size_t N>
-    void check_type_and_rank(const request& r, const at::Tensor& t)
-    {
-        if (is_unfixable(t))
-        {
-            refuse_unfixable(r, t);
-        }
-        if (t.scalar_type() != scalar_type_v<T>)
-        {
-            refuse_dtype(r, t, scalar_type_v<T>);
-        }
-        if constexpr (N != dynamic)
-        {
-            if (static_cast<std::size_t>(t.dim()) != N)
-            {
-                refuse_rank(r, t, N);
-            }
-        }
+        request r{};
+        r.operation = "view";
+        r.target = "as xtensor";
+        r.layout = L;
+        r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
+        r.any_layout = view_any_layout;
+        return r;
     }
 
     struct view_factory
@@ -286,6 +260,20 @@ namespace detail
         static tensor_view<T, N, L> make(const at::Tensor& s)
         {
             return tensor_view<T, N, L>(s);
+        }
+    };
+
+    template <class T, std::size_t N, xt::layout_type L>
+    struct target_traits<tensor_view<T, N, L>>
+    {
+        static request get(const at::Tensor&) noexcept
+        {
+            return view_request<T, L>();
+        }
+
+        static void check(const at::Tensor& t)
+        {
+            check_type_and_rank<T, N>(view_request<T, L>(), t);
         }
     };
 }
@@ -345,6 +333,7 @@ template <class T, std::size_t N, xt::layout_type L>
 inline auto tensor_view<T, N, L>::operator=(const tensor_view& rhs) -> tensor_view&
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
+    rhs.check_read();
     // as an expression: xview_semantic's own copy assignment copies nothing
     semantic_base::operator=(static_cast<const xt::xexpression<tensor_view>&>(rhs));
     return *this;
@@ -353,10 +342,7 @@ inline auto tensor_view<T, N, L>::operator=(const tensor_view& rhs) -> tensor_vi
 template <class T, std::size_t N, xt::layout_type L>
 inline auto tensor_view<T, N, L>::operator=(tensor_view&& rhs) -> tensor_view&
 {
-    static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
-    // as an expression: xview_semantic's own copy assignment copies nothing
-    semantic_base::operator=(static_cast<const xt::xexpression<tensor_view>&>(rhs));
-    return *this;
+    return *this = static_cast<const tensor_view&>(rhs);
 }
 
 template <class T, std::size_t N, xt::layout_type L>
@@ -380,6 +366,7 @@ template <class T, std::size_t N, xt::layout_type L>
 inline void tensor_view<T, N, L>::fill(const value_type& value)
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
+    check_write();
     if (this->is_contiguous())
     {
         std::fill(m_storage.begin(), m_storage.end(), value);
@@ -393,7 +380,55 @@ inline void tensor_view<T, N, L>::fill(const value_type& value)
 template <class T, std::size_t N, xt::layout_type L>
 inline const c10::Storage& tensor_view<T, N, L>::tensor_storage() const noexcept
 {
-    return m_keep_alive;
+    return m_keep_alive.storage();
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+inline bool tensor_view<T, N, L>::valid() const noexcept
+{
+    return m_keep_alive.valid();
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+inline void tensor_view<T, N, L>::check_read() const
+{
+#if XTENSOR_TORCH_CHECK_VALIDITY
+    m_keep_alive.check("read a view");
+#endif
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+inline void tensor_view<T, N, L>::check_write() const
+{
+#if XTENSOR_TORCH_CHECK_VALIDITY
+    m_keep_alive.check("write through a view");
+#endif
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+template <class S>
+inline bool tensor_view<T, N, L>::broadcast_shape(S& shape, bool reuse_cache) const
+{
+    check_read();
+    return base_type::broadcast_shape(shape, reuse_cache);
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+template <class E>
+inline auto tensor_view<T, N, L>::assign_xexpression(const xt::xexpression<E>& e) -> tensor_view&
+{
+    check_write();
+    semantic_base::assign_xexpression(e);
+    return *this;
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+template <class E>
+inline auto tensor_view<T, N, L>::computed_assign(const xt::xexpression<E>& e) -> tensor_view&
+{
+    check_write();
+    semantic_base::computed_assign(e);
+    return *this;
 }
 
 template <class T, std::size_t N, xt::layout_type L>
@@ -411,6 +446,7 @@ inline auto tensor_view<T, N, L>::storage_impl() const noexcept -> const storage
 template <class T, std::size_t N, xt::layout_type L>
 inline void tensor_view<T, N, L>::assign_temporary_impl(temporary_type&& tmp)
 {
+    check_write();
     // Through the strides (linear when both sides are contiguous alike), never
     // by copying storage: the view's memory need not be contiguous.
     xt::assign_data(*this, tmp, true);
@@ -421,6 +457,7 @@ template <class E, class F>
 inline auto tensor_view<T, N, L>::scalar_computed_assign(const E& e, F&& f) -> tensor_view&
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
+    check_write();
     if (this->is_contiguous())
     {
         for (auto& x : m_storage)
@@ -438,9 +475,9 @@ inline auto tensor_view<T, N, L>::scalar_computed_assign(const E& e, F&& f) -> t
     return *this;
 }
 
-/***********************
- * view, out of line   *
- ***********************/
+/*****************************
+ * view and visit, out of line *
+ *****************************/
 
 template <class T, std::size_t N, xt::layout_type L>
 inline tensor_view<T, N, L> view(const at::Tensor& t, stage policy)
@@ -455,7 +492,29 @@ inline tensor_view<T, N, L> view(const at::Tensor& t, stage policy)
     constexpr detail::request r = detail::view_request<T, L>();
     detail::check_type_and_rank<T, N>(r, t);
     at::Tensor holder;
-    return detail::view_factory::make<T, N, L>(detail::stage_into(t, policy, r, holder));
+    const at::Tensor& s = detail::stage_into(t, policy, r, holder);
+    return detail::translate_errors([&] { return detail::what_of(r, t); },
+                                    [&] { return detail::view_factory::make<T, N, L>(s); });
+}
+
+template <access A, class F>
+inline decltype(auto) visit(const at::Tensor& t, F&& f, stage policy)
+{
+    using probe = std::conditional_t<A == access::read_only, const float, float>;
+    using result_type = std::invoke_result_t<F&, tensor_view<probe>>;
+    constexpr detail::request r = detail::view_request<probe, xt::layout_type::dynamic>();
+    if (detail::is_unfixable(t))
+    {
+        detail::refuse_unfixable(r, t);
+    }
+    return detail::dispatch_dtype(
+        t.scalar_type(),
+        [&](auto tag) -> result_type {
+            using element = typename decltype(tag)::type;
+            using T = std::conditional_t<A == access::read_only, const element, element>;
+            return f(view<T>(t, policy));
+        },
+        [&]() -> result_type { detail::refuse_unsupported_dtype(r, t); });
 }
 
 XTT_NAMESPACE_END

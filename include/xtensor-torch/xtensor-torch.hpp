@@ -5,8 +5,8 @@
 #define XTENSOR_TORCH_HPP
 
 #include "version.hpp"
-#include "error.hpp"
 #include "dtype.hpp"
+#include "error.hpp"
 #include "stage.hpp"
 #include "view.hpp"
 #include "convert.hpp"

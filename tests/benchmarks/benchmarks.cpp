@@ -9,11 +9,10 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
-#include <xtensor/xadapt.hpp>
-#include <xtensor/xmath.hpp>
-#include <xtensor/xmanipulation.hpp>
 
 #include <xtensor-torch/xtensor-torch.hpp>
+
+#include "../xtensor_headers.hpp"
 
 #include "../alloc_counter.hpp"
 

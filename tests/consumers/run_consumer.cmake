@@ -5,7 +5,9 @@
 #   WORK_DIR      scratch folder
 #   GENERATOR     CMake generator
 #   VERSION       MAJOR.MINOR asked of find_package
-foreach(var KIND SOURCE_DIR BUILD_DIR WORK_DIR GENERATOR VERSION)
+#   CXX_COMPILER, CXX_STANDARD, PREFIX_PATH   the parent build's, forwarded so that
+#                 the consumer builds against the same dependencies with the same compiler
+foreach(var KIND SOURCE_DIR BUILD_DIR WORK_DIR GENERATOR VERSION CXX_COMPILER CXX_STANDARD)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "run_consumer.cmake: ${var} is not set")
   endif()
@@ -13,15 +15,21 @@ endforeach()
 
 set(work "${WORK_DIR}/${KIND}")
 file(REMOVE_RECURSE "${work}")
+set(prefix_path "${PREFIX_PATH}")
 set(args -DXTT_SOURCE_DIR=${SOURCE_DIR} -DXTT_CONSUMER_MAIN=${SOURCE_DIR}/tests/consumers/main.cpp
-         -DCMAKE_BUILD_TYPE=Release)
+         -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DXTT_CXX_STANDARD=${CXX_STANDARD}")
 if(KIND STREQUAL "find_package")
   execute_process(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${work}/prefix"
                   RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "install failed")
   endif()
-  list(APPEND args "-DCMAKE_PREFIX_PATH=${work}/prefix" "-DXTT_VERSION=${VERSION}")
+  list(PREPEND prefix_path "${work}/prefix")
+  list(APPEND args "-DXTT_VERSION=${VERSION}")
+endif()
+if(prefix_path)
+  string(REPLACE ";" "\\;" prefix_path "${prefix_path}")
+  list(APPEND args "-DCMAKE_PREFIX_PATH=${prefix_path}")
 endif()
 
 execute_process(COMMAND ${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumers/${KIND}" -B "${work}/build"

@@ -1,13 +1,16 @@
-// Namespace and helper macros shared by every xtensor-torch header.
+// What every xtensor-torch header starts from: the LibTorch and xtensor headers
+// (through the compat headers), the language check, the namespace macros.
 // SPDX-License-Identifier: BSD-3-Clause
 #ifndef XTENSOR_TORCH_DETAIL_CONFIG_HPP
 #define XTENSOR_TORCH_DETAIL_CONFIG_HPP
 
-#include "../version.hpp"
-
 #if __cplusplus < 201703L && (!defined(_MSVC_LANG) || _MSVC_LANG < 201703L)
 #error "xtensor-torch needs C++17 or newer"
 #endif
+
+#include "../version.hpp"
+#include "torch_compat.hpp"
+#include "xtensor_compat.hpp"
 
 #define XTT_CONCAT_IMPL(a, b, c, d) a##b##c##d
 #define XTT_CONCAT(a, b, c, d) XTT_CONCAT_IMPL(a, b, c, d)
@@ -23,12 +26,14 @@
     }                     \
     }
 
-// LibTorch >= 2.1 reads tensors through const_data_ptr() without
-// materialising copy-on-write storage.
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
-#define XTT_HAS_CONST_DATA_PTR 1
+// Checks of a view's memory where xtensor reads and writes it (see
+// tensor_view::valid): on in debug builds, unless the user decides.
+#ifndef XTENSOR_TORCH_CHECK_VALIDITY
+#ifdef NDEBUG
+#define XTENSOR_TORCH_CHECK_VALIDITY 0
 #else
-#define XTT_HAS_CONST_DATA_PTR 0
+#define XTENSOR_TORCH_CHECK_VALIDITY 1
+#endif
 #endif
 
 #endif

@@ -8,7 +8,7 @@
 #include <Eigen/SparseCore>
 
 #include "config.hpp"
-#include "dtype_map.hpp"
+#include "../dtype.hpp"
 
 #if !EIGEN_VERSION_AT_LEAST(3, 3, 0)
 #error "xtensor-torch's Eigen support needs Eigen 3.3 or newer"

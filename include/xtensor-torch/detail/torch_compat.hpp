@@ -1,10 +1,10 @@
-// The LibTorch headers xtensor-torch needs: ATen only, never <torch/torch.h>.
+// The LibTorch headers xtensor-torch needs (ATen only, never <torch/torch.h>),
+// the LibTorch versions it supports, and the features that differ between them.
 // SPDX-License-Identifier: BSD-3-Clause
 #ifndef XTENSOR_TORCH_DETAIL_TORCH_COMPAT_HPP
 #define XTENSOR_TORCH_DETAIL_TORCH_COMPAT_HPP
 
 #include <ATen/ATen.h>
-#include <ATen/MemoryOverlap.h>
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 #include <c10/util/complex.h>
@@ -12,5 +12,23 @@
 // TORCH_VERSION_MAJOR / TORCH_VERSION_MINOR; the header sits in LibTorch's
 // C++ API include directory, which find_package(Torch) puts on the path.
 #include <torch/version.h>
+
+#if !defined(TORCH_VERSION_MAJOR) || !defined(TORCH_VERSION_MINOR)
+#error "xtensor-torch: torch/version.h was not found; add LibTorch's include directories (find_package(Torch) does)"
+#elif TORCH_VERSION_MAJOR < 1 || (TORCH_VERSION_MAJOR == 1 && TORCH_VERSION_MINOR < 13)
+#error "xtensor-torch needs LibTorch 1.13 or newer"
+#endif
+
+#define XTT_TORCH_AT_LEAST(major, minor) \
+    (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+// Reads through const_data_ptr() do not materialise copy-on-write storage.
+#define XTT_HAS_CONST_DATA_PTR XTT_TORCH_AT_LEAST(2, 1)
+// Copy-on-write storages (at::_lazy_clone).
+#define XTT_HAS_COW XTT_TORCH_AT_LEAST(2, 2)
+// Dtypes that only newer LibTorch versions have.
+#define XTT_HAS_FLOAT8 XTT_TORCH_AT_LEAST(2, 1)
+#define XTT_HAS_FLOAT8_FNUZ XTT_TORCH_AT_LEAST(2, 2)
+#define XTT_HAS_WIDE_UNSIGNED XTT_TORCH_AT_LEAST(2, 3)
 
 #endif

@@ -1,5 +1,6 @@
-// The xtensor headers xtensor-torch needs, at their 0.26 paths or the flat
-// 0.24 / 0.25 ones.
+// The xtensor headers xtensor-torch needs, and its users' expressions most
+// often do (containers, math, printing), at their 0.26 / 0.27 paths or at the
+// flat 0.24 / 0.25 ones; and the xtensor versions xtensor-torch supports.
 // SPDX-License-Identifier: BSD-3-Clause
 #ifndef XTENSOR_TORCH_DETAIL_XTENSOR_COMPAT_HPP
 #define XTENSOR_TORCH_DETAIL_XTENSOR_COMPAT_HPP
@@ -12,7 +13,9 @@
 #include <xtensor/containers/xtensor.hpp>
 #include <xtensor/core/xassign.hpp>
 #include <xtensor/core/xexpression.hpp>
+#include <xtensor/core/xfunction.hpp>
 #include <xtensor/core/xlayout.hpp>
+#include <xtensor/core/xmath.hpp>
 #include <xtensor/core/xnoalias.hpp>
 #include <xtensor/core/xsemantic.hpp>
 #include <xtensor/core/xstrides.hpp>
@@ -24,14 +27,20 @@
 #include <xtensor/xbuffer_adaptor.hpp>
 #include <xtensor/xcontainer.hpp>
 #include <xtensor/xexpression.hpp>
+#include <xtensor/xfunction.hpp>
 #include <xtensor/xio.hpp>
 #include <xtensor/xlayout.hpp>
+#include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 #include <xtensor/xsemantic.hpp>
 #include <xtensor/xstorage.hpp>
 #include <xtensor/xstrides.hpp>
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xtensor_config.hpp>
+#endif
+
+#if XTENSOR_VERSION_MAJOR == 0 && XTENSOR_VERSION_MINOR < 24
+#error "xtensor-torch needs xtensor 0.24 or newer"
 #endif
 
 #endif

@@ -10,12 +10,12 @@
 #include <type_traits>
 #include <utility>
 
-#include "../convert.hpp"
 #include "../detail/config.hpp"
 #include "../detail/eigen_compat.hpp"
+#include "../detail/torch_memory.hpp"
+#include "../dtype.hpp"
 #include "../error.hpp"
 #include "../stage.hpp"
-#include "../view.hpp"
 
 XTT_NAMESPACE_BEGIN
 
@@ -81,17 +81,21 @@ namespace eigen
         /// @brief The storage this map keeps alive.
         const c10::Storage& tensor_storage() const noexcept;
 
+        /// @brief Whether the map still points into its tensor's memory (see xtt::tensor_view::valid).
+        bool valid() const noexcept;
+
     private:
 
         matrix_map(T* data, Eigen::Index rows, Eigen::Index cols, const StrideType& stride, c10::Storage keep_alive);
 
-        c10::Storage m_keep_alive;
+        xtt::detail::storage_ref m_keep_alive;
 
         friend struct detail::map_factory;
     };
 
     /**
-     * @brief A zero-copy Eigen matrix map of a 2-D tensor.
+     * @brief A zero-copy Eigen matrix map of a 2-D tensor (or of a 1-D one,
+     * when the map has one column or one row).
      *
      * *Shares memory* (the tensor's strides become the map's strides) ·
      * *Keeps alive* the tensor's storage · *May copy* only with the flags in
@@ -109,7 +113,8 @@ namespace eigen
      * @tparam Rows, Cols Eigen::Dynamic or a fixed size.
      * @tparam Options Eigen::RowMajor or Eigen::ColMajor.
      * @tparam StrideType the map's Eigen stride type.
-     * @param t a 2-D tensor.
+     * @param t a 2-D tensor; a 1-D one for a map with one column (a column
+     *        vector) or one row (a row vector).
      * @param policy the staging steps allowed (default: none).
      * @return a matrix_map.
      * @throws conversion_error for a dtype, rank or fixed-size mismatch,
@@ -130,8 +135,9 @@ namespace eigen
     matrix_map<T, Rows, Cols, Options, StrideType> map(const at::Tensor& t, stage policy = stage::none);
 
     /**
-     * @brief A zero-copy Eigen column-vector map of a 1-D tensor, with the
-     * tensor's stride as the inner stride.
+     * @brief A zero-copy Eigen column-vector map of a 1-D tensor (or of a 2-D
+     * one with one column), with the tensor's stride as the inner stride.
+     * The same as `map<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType>`.
      *
      * *Shares memory* · *Keeps alive* · *May copy* as map.
      * @tparam T the element type; `const T` for a read-only map.
@@ -200,74 +206,100 @@ namespace eigen
             }
         }
 
-        /// Whether StrideType can express these strides (0 in Eigen means
-        /// "packed": inner 1, outer the inner size). Strides of size-1 dims
-        /// never matter.
+        /// The strides a StrideType can express, and the order of the map.
         template <class StrideType>
-        bool strides_fit(Eigen::Index inner, Eigen::Index outer, Eigen::Index inner_size, Eigen::Index outer_size)
+        constexpr xtt::detail::stride_fit fit_of(bool row_major, bool vector) noexcept
         {
             constexpr int O = StrideType::OuterStrideAtCompileTime;
             constexpr int I = StrideType::InnerStrideAtCompileTime;
-            const bool inner_ok = inner_size <= 1 || I == Eigen::Dynamic || inner == (I == 0 ? 1 : I);
-            const bool outer_ok = outer_size <= 1 || O == Eigen::Dynamic || outer == (O == 0 ? inner_size : O);
-            return inner_ok && outer_ok;
+            xtt::detail::stride_fit f{};
+            f.inner = I == Eigen::Dynamic ? xtt::detail::stride_fit::any : I;
+            f.outer = O == Eigen::Dynamic ? xtt::detail::stride_fit::any : O;
+            f.row_major = row_major;
+            f.vector = vector;
+            return f;
         }
+
+        inline std::string fixed_size_name(int size)
+        {
+            return size == Eigen::Dynamic ? std::string("N") : std::to_string(size);
+        }
+
+        /*
+         * What a matrix_map type asks of a tensor. A 2-D tensor maps as it is;
+         * a 1-D tensor maps as a vector when the map has one column (or one row).
+         */
+        template <class T, int Rows, int Cols, int Options, class StrideType>
+        struct map_props
+        {
+            static constexpr bool row_major = (Options & Eigen::RowMajorBit) != 0;
+            static constexpr bool takes_vectors = Cols == 1 || Rows == 1;
+
+            static xtt::detail::request request(const at::Tensor& t) noexcept
+            {
+                const bool vector = t.defined() && !t.is_nested() && t.dim() == 1;
+                xtt::detail::request r{};
+                r.operation = "map";
+                r.target = takes_vectors ? "as an Eigen vector" : "as an Eigen matrix";
+                r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
+                r.fit = fit_of<StrideType>(row_major, vector);
+                return r;
+            }
+
+            /// Element type, rank and fixed sizes: what no staging step changes.
+            static void check(const at::Tensor& t)
+            {
+                const xtt::detail::request r = request(t);
+                xtt::detail::check_type_and_rank<std::remove_const_t<T>, xtt::dynamic>(r, t);
+                const auto rank = t.dim();
+                if (rank != 2 && !(rank == 1 && takes_vectors))
+                {
+                    xtt::detail::fail(xtt::detail::what_of(r, t),
+                                      "it has rank " + std::to_string(rank) + ", not " + (takes_vectors ? "1 or 2" : "2"),
+                                      "map 1-D tensors with xtt::eigen::map_vector and 2-D ones with xtt::eigen::map, "
+                                      "or call .reshape(...), .unsqueeze(...) or .squeeze(...) first");
+                }
+                const auto [rows, cols] = shape(t);
+                if ((Rows != Eigen::Dynamic && rows != Rows) || (Cols != Eigen::Dynamic && cols != Cols))
+                {
+                    xtt::detail::fail(xtt::detail::what_of(r, t),
+                                      "its shape is " + std::to_string(rows) + "x" + std::to_string(cols) + ", not "
+                                          + fixed_size_name(Rows) + "x" + fixed_size_name(Cols),
+                                      "map it with Eigen::Dynamic sizes (xtt::eigen::map<T> takes any 2-D tensor), or "
+                                      "call .reshape(...) first");
+                }
+            }
+
+            /// The map's rows and columns for a tensor of rank 1 or 2.
+            static std::pair<Eigen::Index, Eigen::Index> shape(const at::Tensor& t)
+            {
+                if (t.dim() == 2)
+                {
+                    return {t.size(0), t.size(1)};
+                }
+                return Cols == 1 ? std::make_pair(Eigen::Index(t.size(0)), Eigen::Index(1))
+                                 : std::make_pair(Eigen::Index(1), Eigen::Index(t.size(0)));
+            }
+        };
 
         struct map_factory
         {
             template <class T, int Rows, int Cols, int Options, class StrideType>
-            static matrix_map<T, Rows, Cols, Options, StrideType> make(const at::Tensor& t, stage policy, bool vector)
+            static matrix_map<T, Rows, Cols, Options, StrideType> make(const at::Tensor& t, stage policy)
             {
                 check_eigen_scalar<T>();
-                constexpr bool row_major = (Options & Eigen::RowMajorBit) != 0;
-                constexpr xt::layout_type order = row_major ? xt::layout_type::row_major : xt::layout_type::column_major;
-                const xtt::detail::request r{"map",
-                                             vector ? "as an Eigen vector" : "as an Eigen matrix",
-                                             xt::layout_type::dynamic,
-                                             std::is_const_v<T> ? access::read_only : access::read_write,
-                                             ""};
-                xtt::detail::check_type_and_rank<std::remove_const_t<T>, xtt::dynamic>(r, t);
-                if (t.dim() != (vector ? 1 : 2))
-                {
-                    xtt::detail::fail(xtt::detail::what_of(r, t),
-                                      "it has rank " + std::to_string(t.dim()) + ", not " + (vector ? "1" : "2"),
-                                      "map 1-D tensors with xtt::eigen::map_vector and 2-D ones with xtt::eigen::map, "
-                                      "or call .reshape(...), .unsqueeze(...) or .squeeze(...) first");
-                }
-                const Eigen::Index rows = t.size(0);
-                const Eigen::Index cols = vector ? 1 : t.size(1);
-                if ((Rows != Eigen::Dynamic && rows != Rows) || (Cols != Eigen::Dynamic && cols != Cols))
-                {
-                    xtt::detail::fail(xtt::detail::what_of(r, t),
-                                      "its shape is " + std::to_string(rows) + "x" + std::to_string(cols)
-                                          + ", not the fixed " + std::to_string(Rows) + "x" + std::to_string(Cols),
-                                      "map it with Eigen::Dynamic sizes, or call .reshape(...) first");
-                }
+                using props = map_props<T, Rows, Cols, Options, StrideType>;
+                props::check(t);
+                const xtt::detail::request r = props::request(t);
                 at::Tensor holder;
-                const at::Tensor* s = &xtt::detail::stage_into(t, policy, r, holder);
-                const auto strides_of = [&](const at::Tensor& x) {
-                    const Eigen::Index row_stride = x.stride(0);
-                    const Eigen::Index col_stride = vector ? rows : x.stride(1);
-                    return row_major ? std::make_pair(col_stride, row_stride) : std::make_pair(row_stride, col_stride);
-                };
-                const Eigen::Index inner_size = row_major ? cols : rows;
-                const Eigen::Index outer_size = row_major ? rows : cols;
-                auto [inner, outer] = strides_of(*s);
-                if (s->numel() > 0 && !strides_fit<StrideType>(inner, outer, inner_size, outer_size))
-                {
-                    if (!allows(policy, stage::contiguous))
-                    {
-                        xtt::detail::request layout_request = r;
-                        layout_request.layout = order;
-                        xtt::detail::refuse_step(layout_request, t, stage::contiguous);
-                    }
-                    holder = xtt::detail::make_contiguous(*s, order);
-                    s = &holder;
-                    std::tie(inner, outer) = strides_of(*s);
-                }
-                T* data = s->numel() == 0 ? xtt::detail::empty_data<T>() : xtt::detail::typed_data<T>(*s);
-                return matrix_map<T, Rows, Cols, Options, StrideType>(data, rows, cols,
-                                                                      make_stride<StrideType>(outer, inner), s->storage());
+                const at::Tensor& s = xtt::detail::stage_into(t, policy, r, holder);
+                const auto [rows, cols] = props::shape(s);
+                const auto geometry = r.fit.geometry(s.sizes(), s.strides());  // inner/outer sizes and strides
+                return xtt::detail::translate_errors([&] { return xtt::detail::what_of(r, t); }, [&] {
+                    T* data = s.numel() == 0 ? xtt::detail::empty_data<T>() : xtt::detail::typed_data<T>(s);
+                    return matrix_map<T, Rows, Cols, Options, StrideType>(
+                        data, rows, cols, make_stride<StrideType>(geometry[3], geometry[2]), s.storage());
+                });
             }
         };
     }
@@ -303,24 +335,49 @@ namespace eigen
     template <class T, int Rows, int Cols, int Options, class StrideType>
     inline const c10::Storage& matrix_map<T, Rows, Cols, Options, StrideType>::tensor_storage() const noexcept
     {
-        return m_keep_alive;
+        return m_keep_alive.storage();
     }
 
-    /****************************
+    template <class T, int Rows, int Cols, int Options, class StrideType>
+    inline bool matrix_map<T, Rows, Cols, Options, StrideType>::valid() const noexcept
+    {
+        return m_keep_alive.valid();
+    }
+
+    /********************************
      * map, map_vector, out of line *
-     ****************************/
+     ********************************/
 
     template <class T, int Rows, int Cols, int Options, class StrideType>
     inline matrix_map<T, Rows, Cols, Options, StrideType> map(const at::Tensor& t, stage policy)
     {
-        return detail::map_factory::make<T, Rows, Cols, Options, StrideType>(t, policy, false);
+        return detail::map_factory::make<T, Rows, Cols, Options, StrideType>(t, policy);
     }
 
     template <class T, class StrideType>
     inline matrix_map<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType> map_vector(const at::Tensor& t, stage policy)
     {
-        return detail::map_factory::make<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType>(t, policy, true);
+        return detail::map_factory::make<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType>(t, policy);
     }
+}
+
+namespace detail
+{
+    template <class T, int Rows, int Cols, int Options, class StrideType>
+    struct target_traits<eigen::matrix_map<T, Rows, Cols, Options, StrideType>>
+    {
+        using props = eigen::detail::map_props<T, Rows, Cols, Options, StrideType>;
+
+        static request get(const at::Tensor& t) noexcept
+        {
+            return props::request(t);
+        }
+
+        static void check(const at::Tensor& t)
+        {
+            props::check(t);
+        }
+    };
 }
 
 /**
@@ -366,11 +423,15 @@ at::Tensor to_torch(M&& m, const at::TensorOptions& options = {});
  * access (Matrix, Array, Map, Ref, Block): no copy.
  *
  * **The caller keeps the memory alive** for as long as the tensor is used;
- * an xtt::eigen::matrix_map is the exception, whose storage the tensor keeps
- * alive. A temporary Matrix is refused at compile time (it would dangle).
+ * an xtt::eigen::matrix_map is the exception: the result is a tensor over the
+ * map's own storage (an alias of the tensor it maps), which it keeps alive.
+ * A temporary Matrix (it would dangle) and read-only memory (const objects,
+ * `xtt::eigen::map<const T>`) are refused at compile time.
  *
- * *Shares memory* · *Keeps alive*: nothing (borrows).
- * @throws conversion_error for a buffer not aligned for the torch element type.
+ * *Shares memory* · *Keeps alive*: nothing (borrows), but a matrix_map's storage.
+ * @throws conversion_error for negative strides, a null buffer with
+ *         coefficients, a buffer not aligned for the torch element type, and a
+ *         matrix_map that is no longer valid().
  */
 template <class C, std::enable_if_t<eigen::detail::is_dense<std::decay_t<C>>::value, int> = 0>
 at::Tensor as_tensor(C&& c);
@@ -419,19 +480,20 @@ inline at::Tensor to_torch(const Eigen::DenseBase<D>& e, const at::TensorOptions
     detail::check_options(options, dtype);
     const auto rows = static_cast<std::int64_t>(e.rows());
     const auto cols = static_cast<std::int64_t>(e.cols());
-    at::Tensor t;
-    if constexpr (D::IsVectorAtCompileTime)
+    if constexpr ((D::Flags & Eigen::DirectAccessBit) != 0)
     {
-        t = at::empty({rows * cols}, at::TensorOptions().dtype(dtype));
+        if (e.derived().data() == nullptr && rows * cols > 0)
+        {
+            detail::fail("read an Eigen object of shape " + std::to_string(rows) + "x" + std::to_string(cols),
+                         "its data pointer is null though it has coefficients", "map memory that exists");
+        }
     }
-    else if constexpr (D::IsRowMajor)
-    {
-        t = at::empty({rows, cols}, at::TensorOptions().dtype(dtype));
-    }
-    else
-    {
-        t = at::empty_strided({rows, cols}, {1, std::max<std::int64_t>(rows, 1)}, at::TensorOptions().dtype(dtype));
-    }
+    const bool vector = D::IsVectorAtCompileTime;
+    const detail::dim_vector sizes = vector ? detail::dim_vector{rows * cols} : detail::dim_vector{rows, cols};
+    const detail::dim_vector strides = detail::contiguous_strides(sizes, D::IsRowMajor || vector);
+    at::Tensor t = detail::translate_errors("allocate a tensor for an Eigen expression", [&] {
+        return at::empty_strided(sizes, strides, at::TensorOptions().dtype(dtype));
+    });
     Eigen::Map<plain> result(static_cast<scalar*>(t.data_ptr()), e.rows(), e.cols());
     if constexpr (std::is_base_of_v<Eigen::MatrixBase<D>, D>)
     {
@@ -455,7 +517,7 @@ inline at::Tensor to_torch(M&& m, const at::TensorOptions& options)
     detail::dim_vector sizes;
     detail::dim_vector strides;
     eigen::detail::geometry(*holder, sizes, strides);
-    scalar* data = holder->size() == 0 ? detail::empty_data<scalar>() : holder->data();
+    scalar* data = holder->data();
     at::Tensor t = detail::make_tensor(data, sizes, strides, scalar_type_v<scalar>, holder.release(),
                                        &detail::delete_holder<matrix>, "adopt an Eigen matrix");
     return detail::finish(std::move(t), options);
@@ -473,27 +535,22 @@ inline at::Tensor as_tensor(C&& c)
     static_assert(std::is_lvalue_reference_v<C> || !eigen::detail::is_plain_object<object>::value,
                   "xtt::as_tensor(temporary): the tensor would borrow memory that is about to be freed; "
                   "use xtt::to_torch(std::move(m)) to hand the buffer over to torch");
+    static_assert(!std::is_const_v<std::remove_pointer_t<decltype(c.data())>>,
+                  "xtt::as_tensor needs a mutable Eigen object: torch tensors are always writable, and a read-only "
+                  "map (xtt::eigen::map<const T>) must stay read-only; use xtt::to_torch(m) for a copy");
     detail::dim_vector sizes;
     detail::dim_vector strides;
     eigen::detail::geometry(c, sizes, strides);
-    auto* data = const_cast<scalar*>(c.data());
-    if (c.size() == 0)
-    {
-        data = detail::empty_data<scalar>();
-    }
     if constexpr (eigen::detail::is_matrix_map<object>::value)
     {
-        // the tensor keeps the map's storage alive, as the map does
-        return detail::make_tensor(data, sizes, strides, scalar_type_v<scalar>, new c10::Storage(c.tensor_storage()),
-                                   &detail::delete_holder<c10::Storage>, "borrow an xtt::eigen::matrix_map");
+        // a tensor over the map's own storage, which it keeps alive
+        return detail::alias_of(c.tensor_storage(), c.valid(), c.data(), sizes, strides, scalar_type_v<scalar>,
+                                "borrow an xtt::eigen::matrix_map");
     }
     else
     {
-        static_assert(!std::is_const_v<std::remove_pointer_t<decltype(c.data())>>,
-                      "xtt::as_tensor needs a mutable Eigen object: torch tensors are always writable; "
-                      "use xtt::to_torch(m) for a copy");
-        return detail::make_tensor(data, sizes, strides, scalar_type_v<scalar>, nullptr, nullptr,
-                                   "borrow an Eigen matrix");
+        return detail::make_tensor(const_cast<scalar*>(c.data()), sizes, strides, scalar_type_v<scalar>, nullptr,
+                                   nullptr, "borrow an Eigen matrix");
     }
 }
 

@@ -52,11 +52,13 @@ namespace eigen
 
     private:
 
+        using index_pointer = std::conditional_t<std::is_const_v<T>, const StorageIndex*, StorageIndex*>;
+
         sparse_matrix_map(Eigen::Index rows,
                           Eigen::Index cols,
                           Eigen::Index nnz,
-                          StorageIndex* outer,
-                          StorageIndex* inner,
+                          index_pointer outer,
+                          index_pointer inner,
                           T* values,
                           keep_alive_type keep_alive);
 
@@ -93,6 +95,28 @@ namespace eigen
 
     namespace detail
     {
+        template <class T, int Options, class StorageIndex>
+        struct sparse_map_props
+        {
+            static constexpr bool csr = (Options & Eigen::RowMajorBit) != 0;
+
+            static xtt::detail::request request() noexcept
+            {
+                xtt::detail::request r{};
+                r.operation = "map";
+                r.target = csr ? "as an Eigen row-major sparse matrix" : "as an Eigen column-major sparse matrix";
+                r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
+                r.sparse = csr ? c10::kSparseCsr : c10::kSparseCsc;
+                r.index_dtype = scalar_type_v<StorageIndex>;
+                return r;
+            }
+
+            static void check(const at::Tensor& t)
+            {
+                xtt::detail::check_type_and_rank<std::remove_const_t<T>, 2>(request(), t);
+            }
+        };
+
         struct sparse_map_factory
         {
             template <class T, int Options, class StorageIndex>
@@ -102,92 +126,21 @@ namespace eigen
                 static_assert(std::is_same_v<StorageIndex, std::int32_t> || std::is_same_v<StorageIndex, std::int64_t>,
                               "xtt::eigen::sparse_map: StorageIndex is std::int32_t or std::int64_t, the index types "
                               "torch's sparse tensors have");
-                using xtt::detail::fail;
-                using xtt::detail::what_of;
-                constexpr bool csr = (Options & Eigen::RowMajorBit) != 0;
-                constexpr c10::Layout wanted = csr ? c10::kSparseCsr : c10::kSparseCsc;
-                const char* const wanted_name = csr ? "sparse_csr" : "sparse_csc";
-                const char* const convert = csr ? ".to_sparse_csr()" : ".to_sparse_csc()";
-                const xtt::detail::request r{"map", csr ? "as an Eigen row-major sparse matrix" : "as an Eigen column-major sparse matrix",
-                                             xt::layout_type::dynamic, access::read_only, ""};
-                xtt::detail::check_type_and_rank<std::remove_const_t<T>, 2>(r, t);
-
-                // Each step needed is taken if the policy allows it, else refused.
-                const auto require = [&](stage step) {
-                    if (!allows(policy, step))
-                    {
-                        xtt::detail::refuse_step(r, t, step);
-                    }
-                };
-                at::Tensor s = t;
-                if (xtt::detail::needs_detach(s))
-                {
-                    require(stage::detach);
-                    s = s.detach();
-                }
-                if (!s.device().is_cpu())
-                {
-                    require(stage::to_cpu);
-                    s = s.cpu();
-                }
-                if (s.layout() != wanted)
-                {
-                    if (!allows(policy, stage::to_sparse_csr))
-                    {
-                        std::string fix = std::string("pass xtt::stage::to_sparse_csr (copies) or call ") + convert + " first";
-                        if (s.layout() == (csr ? c10::kSparseCsc : c10::kSparseCsr))
-                        {
-                            fix += csr ? ", or map it with Eigen::ColMajor" : ", or map it with Eigen::RowMajor";
-                        }
-                        fail(what_of(r, t),
-                             std::string("its layout is ") + std::string(xtt::detail::layout_name(s.layout())) + ", not "
-                                 + wanted_name,
-                             fix);
-                    }
-                    const bool direct = s.layout() == c10::kStrided || s.layout() == c10::kSparse;
-                    const at::Tensor source = direct ? s : s.to_dense();
-                    s = csr ? source.to_sparse_csr() : source.to_sparse_csc();
-                }
-                at::Tensor values = s.values();
-                if (values.dim() != 1)
-                {
-                    fail(what_of(r, t), "it is a hybrid sparse tensor (its values have dense dimensions)",
-                         "call .to_dense() and map it with xtt::eigen::map, or convert it without dense dimensions first");
-                }
-                if (values.is_conj() || s.is_conj())
-                {
-                    require(stage::resolve_conj);
-                    values = values.resolve_conj();
-                }
-                if (values.is_neg() || s.is_neg())
-                {
-                    require(stage::resolve_neg);
-                    values = values.resolve_neg();
-                }
-                at::Tensor outer = csr ? s.crow_indices() : s.ccol_indices();
-                at::Tensor inner = csr ? s.col_indices() : s.row_indices();
-                constexpr at::ScalarType index_dtype = scalar_type_v<StorageIndex>;
-                if (outer.scalar_type() != index_dtype)
-                {
-                    fail(what_of(r, t),
-                         std::string("its indices are ") + std::string(dtype_name(outer.scalar_type())) + ", not "
-                             + std::string(dtype_name(index_dtype)),
-                         std::string("map it with StorageIndex = std::") + std::string(dtype_name(outer.scalar_type()))
-                             + "_t (xtt::eigen::sparse_map<T, Options, std::" + std::string(dtype_name(outer.scalar_type()))
-                             + "_t>)");
-                }
-                values = values.contiguous();
-                outer = outer.contiguous();
-                inner = inner.contiguous();
-                auto* outer_data = outer.data_ptr<StorageIndex>();
-                auto* inner_data = inner.data_ptr<StorageIndex>();
-                auto* value_data = static_cast<T*>(values.data_ptr());
-                const Eigen::Index rows = s.size(0);
-                const Eigen::Index cols = s.size(1);
-                const Eigen::Index nnz = values.numel();
-                return sparse_matrix_map<T, Options, StorageIndex>(
-                    rows, cols, nnz, outer_data, inner_data, value_data,
-                    {std::move(s), std::move(values), std::move(outer), std::move(inner)});
+                using props = sparse_map_props<T, Options, StorageIndex>;
+                props::check(t);
+                const xtt::detail::request r = props::request();
+                xtt::detail::compressed_arrays a = xtt::detail::stage_compressed(t, policy, r);
+                return xtt::detail::translate_errors([&] { return xtt::detail::what_of(r, t); }, [&] {
+                    auto* outer = xtt::detail::typed_data<std::conditional_t<std::is_const_v<T>, const StorageIndex, StorageIndex>>(a.outer);
+                    auto* inner = xtt::detail::typed_data<std::conditional_t<std::is_const_v<T>, const StorageIndex, StorageIndex>>(a.inner);
+                    T* values = xtt::detail::typed_data<T>(a.values);
+                    const Eigen::Index rows = a.tensor.size(0);
+                    const Eigen::Index cols = a.tensor.size(1);
+                    const Eigen::Index nnz = a.values.numel();
+                    return sparse_matrix_map<T, Options, StorageIndex>(
+                        rows, cols, nnz, outer, inner, values,
+                        {std::move(a.tensor), std::move(a.values), std::move(a.outer), std::move(a.inner)});
+                });
             }
         };
     }
@@ -200,8 +153,8 @@ namespace eigen
     inline sparse_matrix_map<T, Options, StorageIndex>::sparse_matrix_map(Eigen::Index rows,
                                                                           Eigen::Index cols,
                                                                           Eigen::Index nnz,
-                                                                          StorageIndex* outer,
-                                                                          StorageIndex* inner,
+                                                                          index_pointer outer,
+                                                                          index_pointer inner,
                                                                           T* values,
                                                                           keep_alive_type keep_alive)
         : base_type(rows, cols, nnz, outer, inner, values),
@@ -220,6 +173,25 @@ namespace eigen
     {
         return detail::sparse_map_factory::make<T, Options, StorageIndex>(t, policy);
     }
+}
+
+namespace detail
+{
+    template <class T, int Options, class StorageIndex>
+    struct target_traits<eigen::sparse_matrix_map<T, Options, StorageIndex>>
+    {
+        using props = eigen::detail::sparse_map_props<T, Options, StorageIndex>;
+
+        static request get(const at::Tensor&) noexcept
+        {
+            return props::request();
+        }
+
+        static void check(const at::Tensor& t)
+        {
+            props::check(t);
+        }
+    };
 }
 
 /**
@@ -259,8 +231,10 @@ inline at::Tensor to_torch(const Eigen::SparseMatrixBase<D>& e, const at::Tensor
     const auto value_options = at::TensorOptions().dtype(scalar_type_v<scalar>);
     const at::Tensor values = nnz == 0 ? at::empty({0}, value_options) : at::from_blob(m.valuePtr(), {nnz}, value_options).clone();
     const std::vector<std::int64_t> sizes = {static_cast<std::int64_t>(m.rows()), static_cast<std::int64_t>(m.cols())};
-    at::Tensor t = order == Eigen::RowMajor ? at::sparse_csr_tensor(outer, inner, values, sizes, value_options)
-                                            : at::sparse_csc_tensor(outer, inner, values, sizes, value_options);
+    at::Tensor t = detail::translate_errors("make a sparse tensor from an Eigen sparse matrix", [&] {
+        return order == Eigen::RowMajor ? at::sparse_csr_tensor(outer, inner, values, sizes, value_options)
+                                        : at::sparse_csc_tensor(outer, inner, values, sizes, value_options);
+    });
     return detail::finish(std::move(t), options);
 }
 

@@ -44,7 +44,13 @@ namespace eigen
         /// @brief The storage this map keeps alive.
         const c10::Storage& tensor_storage() const noexcept
         {
-            return m_keep_alive;
+            return m_keep_alive.storage();
+        }
+
+        /// @brief Whether the map still points into its tensor's memory (see xtt::tensor_view::valid).
+        bool valid() const noexcept
+        {
+            return m_keep_alive.valid();
         }
 
     private:
@@ -55,7 +61,7 @@ namespace eigen
         {
         }
 
-        c10::Storage m_keep_alive;
+        xtt::detail::storage_ref m_keep_alive;
 
         friend struct detail::tensor_map_factory;
     };
@@ -85,17 +91,34 @@ namespace eigen
 
     namespace detail
     {
+        template <class T, int N, int Options>
+        struct tensor_map_props
+        {
+            static xtt::detail::request request() noexcept
+            {
+                xtt::detail::request r{};
+                r.operation = "map";
+                r.target = "as an Eigen::TensorMap";
+                r.layout = (Options & Eigen::RowMajorBit) != 0 ? xt::layout_type::row_major : xt::layout_type::column_major;
+                r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
+                return r;
+            }
+
+            static void check(const at::Tensor& t)
+            {
+                xtt::detail::check_type_and_rank<std::remove_const_t<T>, static_cast<std::size_t>(N)>(request(), t);
+            }
+        };
+
         struct tensor_map_factory
         {
             template <class T, int N, int Options>
             static tensor_map_type<T, N, Options> make(const at::Tensor& t, stage policy)
             {
                 check_eigen_scalar<T>();
-                constexpr xt::layout_type order =
-                    (Options & Eigen::RowMajorBit) != 0 ? xt::layout_type::row_major : xt::layout_type::column_major;
-                const xtt::detail::request r{"map", "as an Eigen::TensorMap", order,
-                                             std::is_const_v<T> ? access::read_only : access::read_write, ""};
-                xtt::detail::check_type_and_rank<std::remove_const_t<T>, static_cast<std::size_t>(N)>(r, t);
+                using props = tensor_map_props<T, N, Options>;
+                props::check(t);
+                const xtt::detail::request r = props::request();
                 at::Tensor holder;
                 const at::Tensor& s = xtt::detail::stage_into(t, policy, r, holder);
                 std::array<Eigen::Index, N> dims;
@@ -103,8 +126,10 @@ namespace eigen
                 {
                     dims[static_cast<std::size_t>(i)] = s.size(i);
                 }
-                T* data = s.numel() == 0 ? xtt::detail::empty_data<T>() : xtt::detail::typed_data<T>(s);
-                return tensor_map_type<T, N, Options>(data, dims, s.storage());
+                return xtt::detail::translate_errors([&] { return xtt::detail::what_of(r, t); }, [&] {
+                    T* data = s.numel() == 0 ? xtt::detail::empty_data<T>() : xtt::detail::typed_data<T>(s);
+                    return tensor_map_type<T, N, Options>(data, dims, s.storage());
+                });
             }
         };
     }
@@ -114,6 +139,25 @@ namespace eigen
     {
         return detail::tensor_map_factory::make<T, N, Options>(t, policy);
     }
+}
+
+namespace detail
+{
+    template <class T, int N, int Options>
+    struct target_traits<eigen::tensor_map_type<T, N, Options>>
+    {
+        using props = eigen::detail::tensor_map_props<T, N, Options>;
+
+        static request get(const at::Tensor&) noexcept
+        {
+            return props::request();
+        }
+
+        static void check(const at::Tensor& t)
+        {
+            props::check(t);
+        }
+    };
 }
 
 XTT_NAMESPACE_END
