@@ -19,7 +19,7 @@
 
 namespace xtt_test
 {
-    /// Every element type LibTorch 1.13 has on the CPU, with both spellings of complex.
+    /// Every element type the LibTorch version has on the CPU, with both spellings of complex.
     using all_element_types = ::testing::Types<bool,
                                                std::uint8_t,
                                                std::int8_t,
@@ -34,7 +34,28 @@ namespace xtt_test
                                                std::complex<double>,
                                                c10::complex<float>,
                                                c10::complex<double>,
-                                               c10::complex<c10::Half>>;
+                                               c10::complex<c10::Half>
+#if XTT_HAS_WIDE_UNSIGNED
+                                               ,
+                                               std::uint16_t,
+                                               std::uint32_t,
+                                               std::uint64_t
+#endif
+#if XTT_HAS_FLOAT8
+                                               ,
+                                               c10::Float8_e5m2,
+                                               c10::Float8_e4m3fn
+#endif
+#if XTT_HAS_FLOAT8_FNUZ
+                                               ,
+                                               c10::Float8_e5m2fnuz,
+                                               c10::Float8_e4m3fnuz
+#endif
+#if XTT_HAS_FLOAT8_E8M0
+                                               ,
+                                               c10::Float8_e8m0fnu
+#endif
+                                               >;
 
     template <class T>
     constexpr at::ScalarType dtype_of = xtt::scalar_type_v<T>;
@@ -108,7 +129,7 @@ namespace xtt_test
         }
     }
 
-    /// A value of T different from x, exact in every dtype.
+    /// A value of T different from x, exact in every dtype (powers of two for float8_e8m0fnu).
     template <class T>
     T different(const T& x)
     {
@@ -119,15 +140,16 @@ namespace xtt_test
         else if constexpr (is_complex_v<T>)
         {
             using R = std::decay_t<decltype(x.real())>;
-            return T(R(static_cast<float>(x.real()) == 7.0f ? 5.0f : 7.0f), R(3.0f));
+            return T(R(static_cast<float>(x.real()) == 4.0f ? 8.0f : 4.0f), R(2.0f));
         }
         else
         {
-            return T(static_cast<float>(x) == 7.0f ? 5.0f : 7.0f);
+            return T(static_cast<float>(x) == 4.0f ? 8.0f : 4.0f);
         }
     }
 
-    /// Deterministic values: element k is k % 100 (imaginary part k % 7 + 1 for complex, k % 2 for bool).
+    /// Deterministic values: element k is k % 100 (imaginary part k % 7 + 1 for complex, k % 2 for bool,
+    /// 2^(k % 8) for float8_e8m0fnu), rounded to the dtype.
     inline at::Tensor iota(c10::IntArrayRef sizes, at::ScalarType dtype)
     {
         std::int64_t numel = 1;
@@ -141,6 +163,13 @@ namespace xtt_test
         {
             values = k.remainder(2).to(at::kBool);
         }
+#if XTT_HAS_FLOAT8_E8M0
+        else if (dtype == at::ScalarType::Float8_e8m0fnu)
+        {
+            // only powers of two, and no zero
+            values = at::pow(2.0, k.remainder(8).to(at::kFloat)).to(dtype);
+        }
+#endif
         else if (c10::isComplexType(dtype))
         {
             values = at::complex(k.remainder(100).to(at::kFloat), (k.remainder(7) + 1).to(at::kFloat)).to(dtype);

@@ -7,6 +7,10 @@
 #include "alloc_counter.hpp"
 #include "common.hpp"
 
+#if XTT_HAS_COW
+#include <c10/core/impl/COW.h>
+#endif
+
 using namespace xtt_test;
 
 namespace
@@ -506,3 +510,34 @@ TEST(view, may_overlap_agrees_with_listing_the_offsets)
     }
     EXPECT_GT(checked, 700u);
 }
+
+#if XTT_HAS_COW
+/*
+ * Copy-on-write storages (at::_lazy_clone): a read-only view reads the shared
+ * memory without materialising it; a writable view materialises its own copy
+ * before any write, so the tensor it was cloned from never changes.
+ */
+TEST(view, copy_on_write_tensors_are_read_in_place_and_copied_before_writes)
+{
+    using c10::impl::cow::is_cow_data_ptr;
+    const at::Tensor original = iota({2, 3}, at::kFloat);
+    const at::Tensor lazy = at::_lazy_clone(original);
+    ASSERT_TRUE(is_cow_data_ptr(lazy.storage().data_ptr()));
+    auto reader = xtt::view<const float, 2>(lazy);
+    EXPECT_TRUE(is_cow_data_ptr(lazy.storage().data_ptr()));  // reading did not copy
+    EXPECT_EQ(static_cast<const void*>(reader.data()), original.const_data_ptr());
+    EXPECT_TRUE(values_equal(reader, original));
+    EXPECT_FALSE(xtt::would_copy(lazy, xtt::stage::none, xt::layout_type::dynamic, xtt::access::read_only));
+    const float sum = xt::sum(reader)();
+    EXPECT_EQ(sum, 15.f);
+    EXPECT_TRUE(is_cow_data_ptr(lazy.storage().data_ptr()));
+
+    auto writer = xtt::view<float, 2>(lazy);  // materialises lazy's own memory
+    EXPECT_FALSE(is_cow_data_ptr(lazy.storage().data_ptr()));
+    EXPECT_NE(static_cast<const void*>(writer.data()), original.const_data_ptr());
+    writer(1, 2) = 42.f;
+    EXPECT_EQ(lazy[1][2].item<float>(), 42.f);
+    EXPECT_TRUE(tensors_equal(original, iota({2, 3}, at::kFloat)));  // never changed
+    EXPECT_FALSE(reader.valid());  // made before the copy: it still points at the shared memory
+}
+#endif

@@ -261,13 +261,14 @@ namespace detail
         static constexpr bool read_only = std::is_const_v<T>;
     };
 
+    // The first and only error for a value type without a dtype: each use is
+    // `static_assert(torch_value<V>, ...)` followed by an `if constexpr`.
     template <class V>
-    void check_torch_value_type()
-    {
-        static_assert(has_scalar_type_v<V>,
-                      "xtt::to_torch / as_tensor: the value type has no LibTorch dtype; cast the expression "
-                      "(xt::cast<float>(e)) to a type in the README's dtype table");
-    }
+    inline constexpr bool torch_value = has_scalar_type_v<V>;
+
+#define XTT_TORCH_VALUE_MESSAGE                                                                              \
+    "xtt::to_torch / as_tensor: the value type has no LibTorch dtype; cast the expression (xt::cast<float>(e)) " \
+    "to a type in the README's dtype table"
 
     /*
      * xtensor -> torch geometry: torch strides in elements from an xtensor
@@ -579,6 +580,13 @@ namespace detail
     }
 }
 
+namespace detail
+{
+    /// to_torch of an expression whose value type has a dtype.
+    template <class E>
+    at::Tensor evaluate_into_tensor(const E& de, const at::TensorOptions& options);
+}
+
 /************************
  * torch -> xtensor copy *
  ************************/
@@ -625,8 +633,21 @@ template <class E>
 inline at::Tensor to_torch(const xt::xexpression<E>& e, const at::TensorOptions& options)
 {
     using value_type = std::remove_const_t<typename E::value_type>;
-    detail::check_torch_value_type<value_type>();
-    const E& de = e.derived_cast();
+    static_assert(detail::torch_value<value_type>, XTT_TORCH_VALUE_MESSAGE);
+    if constexpr (detail::torch_value<value_type>)
+    {
+        return detail::evaluate_into_tensor(e.derived_cast(), options);
+    }
+    else
+    {
+        return {};
+    }
+}
+
+template <class E>
+inline at::Tensor detail::evaluate_into_tensor(const E& de, const at::TensorOptions& options)
+{
+    using value_type = std::remove_const_t<typename E::value_type>;
     constexpr at::ScalarType dtype = scalar_type_v<value_type>;
     detail::check_options(options, dtype);
     detail::check_operands(de);
@@ -648,14 +669,21 @@ inline at::Tensor to_torch(C&& c, const at::TensorOptions& options)
 {
     using container = std::decay_t<C>;
     using value_type = std::remove_const_t<typename container::value_type>;
-    detail::check_torch_value_type<value_type>();
-    detail::check_options(options, scalar_type_v<value_type>);
-    auto holder = std::make_unique<container>(std::move(c));
-    container& h = *holder;
-    // wrap() owns the holder from here on, also when it throws
-    at::Tensor t = detail::wrap(h, detail::first_element(h), holder.release(), &detail::delete_holder<container>,
-                                "adopt an xtensor buffer");
-    return detail::finish(std::move(t), options);
+    static_assert(detail::torch_value<value_type>, XTT_TORCH_VALUE_MESSAGE);
+    if constexpr (detail::torch_value<value_type>)
+    {
+        detail::check_options(options, scalar_type_v<value_type>);
+        auto holder = std::make_unique<container>(std::move(c));
+        container& h = *holder;
+        // wrap() owns the holder from here on, also when it throws
+        at::Tensor t = detail::wrap(h, detail::first_element(h), holder.release(), &detail::delete_holder<container>,
+                                    "adopt an xtensor buffer");
+        return detail::finish(std::move(t), options);
+    }
+    else
+    {
+        return {};
+    }
 }
 
 template <class C, std::enable_if_t<xt::is_xexpression<std::decay_t<C>>::value, int>>
@@ -666,8 +694,12 @@ inline at::Tensor as_tensor(C&& c)
                   "xtt::as_tensor: C has no memory of its own to borrow (it is a lazy expression); "
                   "use xtt::to_torch(e) to evaluate it into a new tensor");
     using value_type = std::remove_const_t<typename container::value_type>;
-    detail::check_torch_value_type<value_type>();
-    if constexpr (detail::is_tensor_view<container>::value)
+    static_assert(detail::torch_value<value_type>, XTT_TORCH_VALUE_MESSAGE);
+    if constexpr (!detail::torch_value<value_type>)
+    {
+        return {};
+    }
+    else if constexpr (detail::is_tensor_view<container>::value)
     {
         static_assert(!detail::is_tensor_view<container>::read_only,
                       "xtt::as_tensor: a read-only view (xtt::tensor_view<const T>) can't become a writable tensor; "
@@ -686,6 +718,8 @@ inline at::Tensor as_tensor(C&& c)
         return detail::wrap(c, detail::first_element(c), nullptr, nullptr, "borrow an xtensor buffer");
     }
 }
+
+#undef XTT_TORCH_VALUE_MESSAGE
 
 XTT_NAMESPACE_END
 

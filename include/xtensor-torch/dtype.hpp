@@ -83,6 +83,9 @@ namespace detail
     template <> struct scalar_type_of_impl<c10::Float8_e5m2fnuz> : scalar_type_constant<at::ScalarType::Float8_e5m2fnuz> {};
     template <> struct scalar_type_of_impl<c10::Float8_e4m3fnuz> : scalar_type_constant<at::ScalarType::Float8_e4m3fnuz> {};
 #endif
+#if XTT_HAS_FLOAT8_E8M0
+    template <> struct scalar_type_of_impl<c10::Float8_e8m0fnu> : scalar_type_constant<at::ScalarType::Float8_e8m0fnu> {};
+#endif
 
     template <class T, class = void>
     struct has_scalar_type : std::false_type
@@ -173,12 +176,23 @@ using cpp_type_t = typename cpp_type<S>::type;
 #define XTT_FOR_EACH_FLOAT8_FNUZ_DTYPE(X)
 #endif
 
-/// Every dtype xtensor-torch can view, in ScalarType order of appearance.
+#if XTT_HAS_FLOAT8_E8M0
+#define XTT_FOR_EACH_FLOAT8_E8M0_DTYPE(X) \
+    X(c10::Float8_e8m0fnu, at::ScalarType::Float8_e8m0fnu, "float8_e8m0fnu", "torch::kFloat8_e8m0fnu")
+#else
+#define XTT_FOR_EACH_FLOAT8_E8M0_DTYPE(X)
+#endif
+
+/// Every dtype xtensor-torch can view, in ScalarType order of appearance. Not
+/// here, so refused with a message: the packed sub-byte dtypes
+/// (float4_e2m1fn_x2, uint1..7, int1..7) and the bits dtypes, which have no
+/// element type one can compute with.
 #define XTT_FOR_EACH_DTYPE(X)              \
     XTT_FOR_EACH_CORE_DTYPE(X)             \
     XTT_FOR_EACH_WIDE_UNSIGNED_DTYPE(X)    \
     XTT_FOR_EACH_FLOAT8_DTYPE(X)           \
-    XTT_FOR_EACH_FLOAT8_FNUZ_DTYPE(X)
+    XTT_FOR_EACH_FLOAT8_FNUZ_DTYPE(X)      \
+    XTT_FOR_EACH_FLOAT8_E8M0_DTYPE(X)
 
 #define XTT_DEFINE_CPP_TYPE(T, S, NAME, CONSTANT) \
     template <>                                   \

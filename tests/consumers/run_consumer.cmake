@@ -7,7 +7,8 @@
 #   VERSION       MAJOR.MINOR asked of find_package
 #   CXX_COMPILER, CXX_STANDARD, PREFIX_PATH   the parent build's, forwarded so that
 #                 the consumer builds against the same dependencies with the same compiler
-foreach(var KIND SOURCE_DIR BUILD_DIR WORK_DIR GENERATOR VERSION CXX_COMPILER CXX_STANDARD)
+#   CONSUMER_STANDARD   the standard the add_subdirectory consumer asks for
+foreach(var KIND SOURCE_DIR BUILD_DIR WORK_DIR GENERATOR VERSION CXX_COMPILER CXX_STANDARD CONSUMER_STANDARD)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "run_consumer.cmake: ${var} is not set")
   endif()
@@ -17,7 +18,8 @@ set(work "${WORK_DIR}/${KIND}")
 file(REMOVE_RECURSE "${work}")
 set(prefix_path "${PREFIX_PATH}")
 set(args -DXTT_SOURCE_DIR=${SOURCE_DIR} -DXTT_CONSUMER_MAIN=${SOURCE_DIR}/tests/consumers/main.cpp
-         -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DXTT_CXX_STANDARD=${CXX_STANDARD}")
+         -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DXTT_CXX_STANDARD=${CXX_STANDARD}"
+         "-DXTT_CONSUMER_STANDARD=${CONSUMER_STANDARD}")
 if(KIND STREQUAL "find_package")
   execute_process(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${work}/prefix"
                   RESULT_VARIABLE rc)

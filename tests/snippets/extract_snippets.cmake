@@ -7,7 +7,8 @@
 # A block is a whole program (it has `int main(`), or statements, which run
 # inside a function. Its #include lines go to the top of the file, so each block
 # stays as a user would copy it. A block right after a line
-# `<!-- snippet: compile-only -->` is compiled but not run.
+# `<!-- snippet: compile-only -->` is compiled but not run. With -DWITH_EIGEN=OFF,
+# blocks that include xtensor-torch's Eigen headers are left out.
 foreach(var OUTPUT INPUTS)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "extract_snippets.cmake: ${var} is not set")
@@ -46,6 +47,9 @@ foreach(input IN LISTS INPUTS)
     endif()
     if(line MATCHES "^```[ ]*$")
       set(in_block FALSE)
+      if(NOT WITH_EIGEN AND block_includes MATCHES "xtensor-torch/eigen")
+        continue()
+      endif()
       math(EXPR count "${count} + 1")
       get_filename_component(name "${input}" NAME)
       # #line: compiler messages point into the Markdown file

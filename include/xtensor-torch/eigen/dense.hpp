@@ -293,12 +293,12 @@ namespace eigen
                 const xtt::detail::request r = props::request(t);
                 at::Tensor holder;
                 const at::Tensor& s = xtt::detail::stage_into(t, policy, r, holder);
-                const auto [rows, cols] = props::shape(s);
+                const std::pair<Eigen::Index, Eigen::Index> shape = props::shape(s);
                 const auto geometry = r.fit.geometry(s.sizes(), s.strides());  // inner/outer sizes and strides
                 return xtt::detail::translate_errors([&] { return xtt::detail::what_of(r, t); }, [&] {
                     T* data = s.numel() == 0 ? xtt::detail::empty_data<T>() : xtt::detail::typed_data<T>(s);
                     return matrix_map<T, Rows, Cols, Options, StrideType>(
-                        data, rows, cols, make_stride<StrideType>(geometry[3], geometry[2]), s.storage());
+                        data, shape.first, shape.second, make_stride<StrideType>(geometry[3], geometry[2]), s.storage());
                 });
             }
         };
