@@ -541,3 +541,35 @@ TEST(view, copy_on_write_tensors_are_read_in_place_and_copied_before_writes)
     EXPECT_FALSE(reader.valid());  // made before the copy: it still points at the shared memory
 }
 #endif
+
+/*
+ * mark_written: writes through views, counted by autograd's version counter.
+ */
+TEST(view, mark_written_lets_autograd_see_writes_through_a_view)
+{
+    const at::Tensor a = at::ones({3}, at::TensorOptions().requires_grad(true));
+    const at::Tensor b = at::full({3}, 2.f);
+    const at::Tensor y = (a * b).sum();  // saves b for a's gradient
+    const auto before = b._version();
+    {
+        auto v = xtt::view<float, 1>(b);
+        v *= 5.f;
+    }
+    EXPECT_EQ(b._version(), before);  // the write is invisible to autograd...
+    xtt::mark_written(b);
+    EXPECT_EQ(b._version(), before + 1);
+    EXPECT_THROW(y.backward(), c10::Error);  // ...until it is marked: the saved b is stale
+
+    const at::Tensor base = at::zeros({4});
+    const at::Tensor slice = base.narrow(0, 1, 2);
+    xtt::mark_written(slice);  // a view shares its base's counter
+    EXPECT_EQ(base._version(), 1);
+    EXPECT_CONVERSION_ERROR(xtt::mark_written(at::Tensor()), "undefined");
+    at::Tensor inference;
+    {
+        c10::InferenceMode guard;
+        inference = at::zeros({2});
+        EXPECT_NO_THROW(xtt::mark_written(inference));
+    }
+    EXPECT_CONVERSION_ERROR(xtt::mark_written(inference), "inference tensor", "c10::InferenceMode");
+}

@@ -9,4 +9,11 @@
 #include "eigen/sparse.hpp"
 #include "eigen/tensor.hpp"
 
+/**
+ * @namespace xtt::eigen
+ * @brief Eigen maps of tensors: dense (xtt::eigen::map, map_vector), tensor
+ * (tensor_map) and sparse (sparse_map). The conversions back to torch
+ * (xtt::to_torch, xtt::as_tensor of Eigen objects) are in namespace xtt.
+ */
+
 #endif

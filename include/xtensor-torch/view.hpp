@@ -103,36 +103,44 @@ class tensor_view : public xt::xstrided_container<tensor_view<T, N, L>>,
 {
 public:
 
-    using self_type = tensor_view<T, N, L>;
-    using base_type = xt::xstrided_container<self_type>;
-    using semantic_base = xt::xview_semantic<self_type>;
-    using storage_type = typename base_type::storage_type;
-    using value_type = typename base_type::value_type;
-    using reference = typename base_type::reference;
-    using const_reference = typename base_type::const_reference;
-    using pointer = typename base_type::pointer;
-    using size_type = typename base_type::size_type;
-    using shape_type = typename base_type::shape_type;
-    using strides_type = typename base_type::strides_type;
-    using backstrides_type = typename base_type::backstrides_type;
-    using temporary_type = typename semantic_base::temporary_type;
-    using expression_tag = xt::xtensor_expression_tag;
+    using self_type = tensor_view<T, N, L>;                           ///< this view's type
+    using base_type = xt::xstrided_container<self_type>;              ///< xtensor's strided container base
+    using semantic_base = xt::xview_semantic<self_type>;              ///< xtensor's view assignment semantics
+    using storage_type = typename base_type::storage_type;            ///< a non-owning buffer over the tensor's memory
+    using value_type = typename base_type::value_type;                ///< the element type, without const
+    using reference = typename base_type::reference;                  ///< `T&` (`const T&` for a read-only view)
+    using const_reference = typename base_type::const_reference;      ///< `const T&`
+    using pointer = typename base_type::pointer;                      ///< `T*`
+    using size_type = typename base_type::size_type;                  ///< `std::size_t`
+    using shape_type = typename base_type::shape_type;                ///< `std::array` of rank N, or a small vector
+    using strides_type = typename base_type::strides_type;            ///< strides in elements (0 for size-1 dims)
+    using backstrides_type = typename base_type::backstrides_type;    ///< xtensor's backstrides
+    using temporary_type = typename semantic_base::temporary_type;    ///< the owning container assignments go through
+    using expression_tag = xt::xtensor_expression_tag;                ///< an xtensor expression
 
+    /// @brief The rank `N` (xtt::dynamic for a rank known at run time).
     static constexpr std::size_t rank = N;
 
+    /// @brief A second view of the same memory, which keeps it alive too.
     tensor_view(const tensor_view&) = default;
+    /// @brief Takes over the view and its reference to the storage.
     tensor_view(tensor_view&&) noexcept = default;
     ~tensor_view() = default;
 
+    /// @brief Copies the elements of `rhs` into this view's memory, as xtensor's views do (never rebinds).
     tensor_view& operator=(const tensor_view& rhs);
+    /// @brief Copies the elements of `rhs`, as the copy assignment.
     tensor_view& operator=(tensor_view&& rhs);
 
+    /// @brief Assigns an expression through the strides, broadcast to the view's shape.
     template <class E>
     tensor_view& operator=(const xt::xexpression<E>& e);
 
+    /// @brief Assigns `value` to every element.
     template <class E>
     xt::disable_xexpression<E, tensor_view>& operator=(const E& value);
 
+    /// @brief Assigns `value` to every element.
     void fill(const value_type& value);
 
     /// @brief The storage this view keeps alive.
@@ -146,6 +154,7 @@ public:
      */
     bool valid() const noexcept;
 
+    /// @cond XTT_XTENSOR_ENTRY_POINTS
     // xtensor's assignment entry points, with the debug validity check.
     template <class S>
     bool broadcast_shape(S& shape, bool reuse_cache = false) const;
@@ -155,6 +164,7 @@ public:
     tensor_view& computed_assign(const xt::xexpression<E>& e);
     template <class E, class F>
     tensor_view& scalar_computed_assign(const E& e, F&& f);
+    /// @endcond
 
 private:
 
@@ -238,6 +248,33 @@ tensor_view<T, N, L> view(const at::Tensor& t, stage policy = stage::none);
 template <access A = access::read_write, class F>
 decltype(auto) visit(const at::Tensor& t, F&& f, stage policy = stage::none);
 
+/**
+ * @brief Tells autograd that `t`'s elements were written by other means than
+ * ATen: bumps its version counter (shared with every autograd view of the
+ * same data), as an in-place ATen operation does.
+ *
+ * Writes through an xtt::tensor_view or an Eigen map go straight to memory
+ * and are not counted. When such a tensor was saved for a backward pass (an
+ * input of a multiplication, say), autograd then can't see that the saved
+ * values changed. Call mark_written after writing through a view of a tensor
+ * that takes part in autograd, in particular in the in-place operators of a
+ * PyTorch extension; backward then refuses to use the stale values, as it
+ * does after `t.mul_(2)`.
+ *
+ * An inference tensor has no version counter: inside `c10::InferenceMode`
+ * this does nothing (ATen's in-place operations do not count there either),
+ * outside it is refused.
+ * @throws conversion_error for an undefined tensor, and an inference tensor
+ *         outside inference mode.
+ *
+ * @code
+ * auto v = xtt::view<float>(t, xtt::stage::detach);
+ * v *= 2.f;
+ * xtt::mark_written(t);   // t._version() moved on
+ * @endcode
+ */
+inline void mark_written(const at::Tensor& t);
+
 namespace detail
 {
     inline constexpr std::string_view view_any_layout = "view it with xt::layout_type::dynamic, which takes any strides";
@@ -281,6 +318,8 @@ namespace detail
 /****************************
  * tensor_view, out of line *
  ****************************/
+
+/// @cond XTT_OUT_OF_LINE
 
 template <class T, std::size_t N, xt::layout_type L>
 inline tensor_view<T, N, L>::tensor_view(const at::Tensor& s)
@@ -347,7 +386,7 @@ inline auto tensor_view<T, N, L>::operator=(tensor_view&& rhs) -> tensor_view&
 
 template <class T, std::size_t N, xt::layout_type L>
 template <class E>
-inline auto tensor_view<T, N, L>::operator=(const xt::xexpression<E>& e) -> tensor_view&
+inline tensor_view<T, N, L>& tensor_view<T, N, L>::operator=(const xt::xexpression<E>& e)
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
     semantic_base::operator=(e);
@@ -356,7 +395,7 @@ inline auto tensor_view<T, N, L>::operator=(const xt::xexpression<E>& e) -> tens
 
 template <class T, std::size_t N, xt::layout_type L>
 template <class E>
-inline auto tensor_view<T, N, L>::operator=(const E& value) -> xt::disable_xexpression<E, tensor_view>&
+inline xt::disable_xexpression<E, tensor_view<T, N, L>>& tensor_view<T, N, L>::operator=(const E& value)
 {
     fill(static_cast<value_type>(value));
     return *this;
@@ -415,7 +454,7 @@ inline bool tensor_view<T, N, L>::broadcast_shape(S& shape, bool reuse_cache) co
 
 template <class T, std::size_t N, xt::layout_type L>
 template <class E>
-inline auto tensor_view<T, N, L>::assign_xexpression(const xt::xexpression<E>& e) -> tensor_view&
+inline tensor_view<T, N, L>& tensor_view<T, N, L>::assign_xexpression(const xt::xexpression<E>& e)
 {
     check_write();
     semantic_base::assign_xexpression(e);
@@ -424,7 +463,7 @@ inline auto tensor_view<T, N, L>::assign_xexpression(const xt::xexpression<E>& e
 
 template <class T, std::size_t N, xt::layout_type L>
 template <class E>
-inline auto tensor_view<T, N, L>::computed_assign(const xt::xexpression<E>& e) -> tensor_view&
+inline tensor_view<T, N, L>& tensor_view<T, N, L>::computed_assign(const xt::xexpression<E>& e)
 {
     check_write();
     semantic_base::computed_assign(e);
@@ -454,7 +493,7 @@ inline void tensor_view<T, N, L>::assign_temporary_impl(temporary_type&& tmp)
 
 template <class T, std::size_t N, xt::layout_type L>
 template <class E, class F>
-inline auto tensor_view<T, N, L>::scalar_computed_assign(const E& e, F&& f) -> tensor_view&
+inline tensor_view<T, N, L>& tensor_view<T, N, L>::scalar_computed_assign(const E& e, F&& f)
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
     check_write();
@@ -497,6 +536,26 @@ inline tensor_view<T, N, L> view(const at::Tensor& t, stage policy)
                                     [&] { return detail::view_factory::make<T, N, L>(s); });
 }
 
+inline void mark_written(const at::Tensor& t)
+{
+    if (!t.defined())
+    {
+        detail::fail("mark an undefined tensor as written", "it has no data", "pass the tensor that was written");
+    }
+    if (t.is_inference())
+    {
+        if (c10::InferenceMode::is_enabled())
+        {
+            return;
+        }
+        detail::fail("mark " + describe(t) + " as written",
+                     "an inference tensor has no version counter, and ATen refuses in-place writes to it outside "
+                     "c10::InferenceMode",
+                     "write to it inside a c10::InferenceMode guard, or clone it first");
+    }
+    t.unsafeGetTensorImpl()->bump_version();
+}
+
 template <access A, class F>
 inline decltype(auto) visit(const at::Tensor& t, F&& f, stage policy)
 {
@@ -516,6 +575,8 @@ inline decltype(auto) visit(const at::Tensor& t, F&& f, stage policy)
         },
         [&]() -> result_type { detail::refuse_unsupported_dtype(r, t); });
 }
+
+/// @endcond
 
 XTT_NAMESPACE_END
 

@@ -11,4 +11,12 @@
 #include "view.hpp"
 #include "convert.hpp"
 
+/**
+ * @namespace xtt
+ * @brief xtensor-torch: LibTorch tensors as xtensor expressions (xtt::view,
+ * xtt::visit), owning copies (xtt::to_xarray, xtt::copy_to), and the way back
+ * (xtt::to_torch, xtt::as_tensor), with every copy named by a staging flag
+ * (xtt::stage) and every refusal an xtt::conversion_error.
+ */
+
 #endif

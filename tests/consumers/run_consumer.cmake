@@ -1,14 +1,14 @@
 # Builds and runs one consumer project (ctest drives this with cmake -P).
-#   KIND          find_package | add_subdirectory | vendored
+#   KIND          find_package | add_subdirectory | vendored | pkg_config
 #   SOURCE_DIR    xtensor-torch's source tree
-#   BUILD_DIR     the build tree of xtensor-torch (for the install of find_package)
 #   WORK_DIR      scratch folder
 #   GENERATOR     CMake generator
 #   VERSION       MAJOR.MINOR asked of find_package
 #   CXX_COMPILER, CXX_STANDARD, PREFIX_PATH   the parent build's, forwarded so that
 #                 the consumer builds against the same dependencies with the same compiler
 #   CONSUMER_STANDARD   the standard the add_subdirectory consumer asks for
-foreach(var KIND SOURCE_DIR BUILD_DIR WORK_DIR GENERATOR VERSION CXX_COMPILER CXX_STANDARD CONSUMER_STANDARD)
+#   TORCH_CFLAGS, TORCH_LIBS   LibTorch's compile and link flags, for the pkg_config consumer
+foreach(var KIND SOURCE_DIR WORK_DIR GENERATOR VERSION CXX_COMPILER CXX_STANDARD CONSUMER_STANDARD)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "run_consumer.cmake: ${var} is not set")
   endif()
@@ -17,34 +17,45 @@ endforeach()
 set(work "${WORK_DIR}/${KIND}")
 file(REMOVE_RECURSE "${work}")
 set(prefix_path "${PREFIX_PATH}")
+string(REPLACE ";" "\\;" parent_prefix_path "${PREFIX_PATH}")
 set(args -DXTT_SOURCE_DIR=${SOURCE_DIR} -DXTT_CONSUMER_MAIN=${SOURCE_DIR}/tests/consumers/main.cpp
          -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DXTT_CXX_STANDARD=${CXX_STANDARD}"
          "-DXTT_CONSUMER_STANDARD=${CONSUMER_STANDARD}")
-if(KIND STREQUAL "find_package")
-  execute_process(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${work}/prefix"
-                  RESULT_VARIABLE rc)
+
+function(run what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "install failed")
+    message(FATAL_ERROR "${what} of the ${KIND} consumer failed")
   endif()
+endfunction()
+
+if(KIND STREQUAL "find_package" OR KIND STREQUAL "pkg_config")
+  # installed the way a packager does: a plain configure with the tests,
+  # examples and benchmarks off, which needs neither GoogleTest nor Google Benchmark
+  run("configure of xtensor-torch for the install"
+      ${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${work}/library" -G "${GENERATOR}"
+      -DXTENSOR_TORCH_BUILD_TESTS=OFF -DXTENSOR_TORCH_BUILD_EXAMPLES=OFF -DXTENSOR_TORCH_BUILD_BENCHMARKS=OFF
+      -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON
+      "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DCMAKE_PREFIX_PATH=${parent_prefix_path}")
+  run("install" ${CMAKE_COMMAND} --install "${work}/library" --prefix "${work}/prefix")
   list(PREPEND prefix_path "${work}/prefix")
   list(APPEND args "-DXTT_VERSION=${VERSION}")
 endif()
+
+if(KIND STREQUAL "pkg_config")
+  # make, with the flags pkg-config gives and LibTorch's own
+  run("build" ${CMAKE_COMMAND} -E env "PKG_CONFIG_PATH=${work}/prefix/share/pkgconfig"
+      make -C "${work}" -f "${SOURCE_DIR}/tests/consumers/pkg_config/Makefile"
+      "MAIN=${SOURCE_DIR}/tests/consumers/main.cpp" "CXX=${CXX_COMPILER}" "CXXSTD=-std=c++${CXX_STANDARD}"
+      "TORCH_CFLAGS=${TORCH_CFLAGS}" "TORCH_LIBS=${TORCH_LIBS}")
+  run("run" "${work}/consumer")
+  return()
+endif()
+
 if(prefix_path)
   string(REPLACE ";" "\\;" prefix_path "${prefix_path}")
   list(APPEND args "-DCMAKE_PREFIX_PATH=${prefix_path}")
 endif()
-
-execute_process(COMMAND ${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumers/${KIND}" -B "${work}/build"
-                        -G "${GENERATOR}" ${args}
-                RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "configure of the ${KIND} consumer failed")
-endif()
-execute_process(COMMAND ${CMAKE_COMMAND} --build "${work}/build" RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "build of the ${KIND} consumer failed")
-endif()
-execute_process(COMMAND "${work}/build/consumer" RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "the ${KIND} consumer failed")
-endif()
+run("configure" ${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumers/${KIND}" -B "${work}/build" -G "${GENERATOR}" ${args})
+run("build" ${CMAKE_COMMAND} --build "${work}/build")
+run("run" "${work}/build/consumer")

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
+#include <c10/core/InferenceMode.h>
 #include <c10/util/complex.h>
 
 // TORCH_VERSION_MAJOR / TORCH_VERSION_MINOR; the header sits in LibTorch's

@@ -67,15 +67,19 @@ namespace eigen
     {
     public:
 
+        /// @brief The Eigen::Map this is.
         using base_type = Eigen::Map<detail::plain_matrix_t<T, Rows, Cols, Options>, Eigen::Unaligned, StrideType>;
         using base_type::operator=;
 
+        /// @brief A second map of the same memory, which keeps it alive too.
         matrix_map(const matrix_map&) = default;
+        /// @brief Takes over the map and its reference to the storage.
         matrix_map(matrix_map&&) noexcept = default;
         ~matrix_map() = default;
 
-        /// Copies the elements of `rhs`, as Eigen::Map does; the memory stays this map's.
+        /// @brief Copies the elements of `rhs`, as Eigen::Map does; the memory stays this map's.
         matrix_map& operator=(const matrix_map& rhs);
+        /// @brief Copies the elements of `rhs`, as the copy assignment.
         matrix_map& operator=(matrix_map&& rhs);
 
         /// @brief The storage this map keeps alive.

@@ -37,9 +37,12 @@ namespace eigen
     {
     public:
 
+        /// @brief The Eigen::Map this is.
         using base_type = Eigen::Map<detail::plain_sparse_t<T, Options, StorageIndex>>;
 
+        /// @brief A second map of the same arrays, which keeps them alive too.
         sparse_matrix_map(const sparse_matrix_map&) = default;
+        /// @brief Takes over the map and its references to the arrays.
         sparse_matrix_map(sparse_matrix_map&&) noexcept = default;
         sparse_matrix_map& operator=(const sparse_matrix_map&) = delete;
         ~sparse_matrix_map() = default;
@@ -47,7 +50,7 @@ namespace eigen
         /// @brief The (compressed, CPU) tensor whose arrays this map uses.
         const at::Tensor& tensor() const noexcept;
 
-        // the tensor, and its value, compressed-index and index arrays
+        /// @brief What the map keeps alive: the tensor, and its value, compressed-index and index arrays.
         using keep_alive_type = std::array<at::Tensor, 4>;
 
     private:

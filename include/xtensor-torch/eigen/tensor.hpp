@@ -34,10 +34,13 @@ namespace eigen
     {
     public:
 
+        /// @brief The Eigen::TensorMap this is.
         using base_type = Eigen::TensorMap<detail::plain_tensor_t<T, N, Options>>;
         using base_type::operator=;
 
+        /// @brief A second map of the same memory, which keeps it alive too.
         tensor_map_type(const tensor_map_type&) = default;
+        /// @brief Takes over the map and its reference to the storage.
         tensor_map_type(tensor_map_type&&) noexcept = default;
         ~tensor_map_type() = default;
 

@@ -1,0 +1,143 @@
+"""Checks the xtensor-written operators of ops.cpp against PyTorch's own.
+
+    python3 test_extension.py --library build/libxtt_ops.so   # the CMake route
+    python3 test_extension.py --jit                           # torch.utils.cpp_extension.load
+    python3 test_extension.py --module-dir DIR                # import xtt_ops_setup (setup.py) from DIR
+"""
+# SPDX-License-Identifier: BSD-3-Clause
+import argparse
+import os
+import sys
+import tempfile
+import unittest
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load(args):
+    """Loads the operators by the route asked for; torch.ops.xtt_ops then has them."""
+    if args.library:
+        torch.ops.load_library(args.library)
+        return
+    if args.module_dir:
+        sys.path.insert(0, args.module_dir)
+        import xtt_ops_setup  # noqa: F401 (importing it registers the operators)
+
+        return
+    from torch.utils import cpp_extension
+
+    include = os.path.join(HERE, "..", "..", "include")
+    cpp_extension.load(
+        name="xtt_ops_jit",
+        sources=[os.path.join(HERE, "ops.cpp"), os.path.join(HERE, "module.cpp")],
+        extra_include_paths=[os.path.abspath(include)],
+        # torch 1.13's tools pass -std=c++14; xtensor-torch needs C++17
+        extra_cflags=["-std=c++17", "-O1"],
+        build_directory=args.build_dir or tempfile.mkdtemp(prefix="xtt_ops_jit_"),
+        verbose=False,
+    )
+
+
+ops = None
+
+
+class Operators(unittest.TestCase):
+    def test_mul_add_broadcasts_like_torch(self):
+        for dtype in (torch.float32, torch.float64):
+            a = torch.rand(3, 1, dtype=dtype)
+            x = torch.rand(3, 4, dtype=dtype)
+            b = torch.rand(4, dtype=dtype)
+            torch.testing.assert_close(ops.mul_add(a, x, b), a * x + b)
+            # a transposed (non-contiguous) input, read in place
+            torch.testing.assert_close(ops.mul_add(a, x.t().contiguous().t(), b), a * x + b)
+
+    def test_mul_add_in_place_keeps_the_memory_and_counts_the_write(self):
+        x = torch.rand(3, 4, dtype=torch.float64)
+        expected = 2 * x + 1
+        pointer, version = x.data_ptr(), x._version
+        out = ops.mul_add_(x, torch.tensor(2.0, dtype=torch.float64), torch.tensor(1.0, dtype=torch.float64))
+        torch.testing.assert_close(x, expected)
+        self.assertEqual(x.data_ptr(), pointer)
+        self.assertEqual(out.data_ptr(), pointer)
+        self.assertGreater(x._version, version)  # autograd sees the in-place change
+
+    def test_an_in_place_write_to_a_saved_tensor_is_caught_by_autograd(self):
+        w = torch.rand(4, dtype=torch.float64, requires_grad=True)
+        x = torch.rand(4, dtype=torch.float64)
+        y = (w * x).sum()  # saves x for w's gradient
+        ops.mul_add_(x, torch.tensor(2.0, dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64))
+        with self.assertRaisesRegex(RuntimeError, "modified by an inplace operation"):
+            y.backward()
+
+    def test_softmax_matches_torch(self):
+        x = torch.randn(5, 7, dtype=torch.float64)
+        torch.testing.assert_close(ops.softmax_forward(x), torch.softmax(x, 1))
+        torch.testing.assert_close(ops.softmax(x.t()), torch.softmax(x.t(), 1))
+
+    def test_cpp_autograd_function_passes_gradcheck(self):
+        x = torch.randn(4, 6, dtype=torch.float64, requires_grad=True)
+        self.assertTrue(torch.autograd.gradcheck(ops.softmax, (x,)))
+        xt = torch.randn(6, 4, dtype=torch.float64).t().requires_grad_()  # transposed
+        self.assertFalse(xt.is_contiguous())
+        self.assertTrue(torch.autograd.gradcheck(ops.softmax, (xt,)))
+
+    def test_python_autograd_function_passes_gradcheck(self):
+        class Softmax(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = ops.softmax_forward(x)
+                ctx.save_for_backward(y)
+                return y
+
+            @staticmethod
+            def backward(ctx, grad):
+                (y,) = ctx.saved_tensors
+                return ops.softmax_backward(grad, y)
+
+        x = torch.randn(4, 6, dtype=torch.float64, requires_grad=True)
+        self.assertTrue(torch.autograd.gradcheck(Softmax.apply, (x,)))
+        xt = torch.randn(6, 4, dtype=torch.float64).t().requires_grad_()
+        self.assertTrue(torch.autograd.gradcheck(Softmax.apply, (xt,)))
+
+    def test_a_tensor_that_requires_grad_is_read_without_a_copy(self):
+        w = torch.rand(3, 3, requires_grad=True)
+        self.assertEqual(ops.read_address(w), w.data_ptr())
+        self.assertEqual(ops.read_address(w.t()), w.data_ptr())
+
+    def test_an_int64_input_raises_our_message(self):
+        x = torch.arange(6).reshape(2, 3)
+        with self.assertRaises(Exception) as caught:
+            ops.mul_add(x, x, x)
+        message = str(caught.exception)
+        self.assertIn("xtensor-torch: can't view cpu int64 [2, 3]", message)
+        self.assertIn("not float32", message)
+
+    def test_torchscript_sees_the_operators(self):
+        @torch.jit.script
+        def scripted(a, x, b):
+            return torch.ops.xtt_ops.mul_add(a, x, b)
+
+        a, x, b = torch.rand(2, 2), torch.rand(2, 2), torch.rand(2, 2)
+        torch.testing.assert_close(scripted(a, x, b), a * x + b)
+
+
+def main():
+    global ops
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--library", help="the operator library built with CMake")
+    parser.add_argument("--jit", action="store_true", help="build the operators with torch.utils.cpp_extension.load")
+    parser.add_argument("--build-dir", help="where the JIT route builds")
+    parser.add_argument("--module-dir", help="where setup.py put the xtt_ops_setup module")
+    args, rest = parser.parse_known_args()
+    if not (args.library or args.jit or args.module_dir):
+        parser.error("pass --library PATH, --jit or --module-dir DIR")
+    load(args)
+    ops = torch.ops.xtt_ops
+    torch.manual_seed(0)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
