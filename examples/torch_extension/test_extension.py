@@ -29,13 +29,15 @@ def load(args):
     from torch.utils import cpp_extension
 
     include = os.path.join(HERE, "..", "..", "include")
+    build_dir = args.build_dir or tempfile.mkdtemp(prefix="xtt_ops_jit_")
+    os.makedirs(build_dir, exist_ok=True)  # load() expects the folder to exist
     cpp_extension.load(
         name="xtt_ops_jit",
         sources=[os.path.join(HERE, "ops.cpp"), os.path.join(HERE, "module.cpp")],
         extra_include_paths=[os.path.abspath(include)],
         # torch 1.13's tools pass -std=c++14; xtensor-torch needs C++17
         extra_cflags=["-std=c++17", "-O1"],
-        build_directory=args.build_dir or tempfile.mkdtemp(prefix="xtt_ops_jit_"),
+        build_directory=build_dir,
         verbose=False,
     )
 
