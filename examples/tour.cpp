@@ -72,7 +72,7 @@ int main()
     copy(0, 0) = -1.f;
     std::cout << "copy(0, 0) = " << copy(0, 0) << ", t[0][0] still " << t[0][0].item<float>() << '\n';
 
-    section("5. A dtype cast is a copy; a view never casts");
+    section("5. A dtype cast is a copy, made only when asked");
     torch::Tensor ints = torch::arange(4, torch::kInt64);
     show_refusal([&] { xtt::view<double>(ints); });
     xt::xarray<double> as_double = xtt::to_xarray<double>(ints);  // ATen's cast kernel
@@ -107,5 +107,20 @@ int main()
     const double* buffer = a.data();
     torch::Tensor adopted = xtt::to_torch(std::move(a));  // adopts the buffer: no copy, freed with the tensor
     std::cout << "to_torch(std::move(a)) kept the buffer: " << (adopted.data_ptr<double>() == buffer) << '\n';
+
+    section("10. Edit a GPU tensor (or a half tensor) with xtensor and have it land");
+    // A view of a staged copy is a copy; xtt::edit writes the copy back (ATen's
+    // copy_: it casts back, crosses devices, and tells autograd).
+    const bool cuda = torch::cuda::is_available();
+    torch::Tensor half = torch::arange(6, torch::TensorOptions().dtype(torch::kFloat16).device(cuda ? torch::kCUDA : torch::kCPU))
+                             .reshape({2, 3});
+    {
+        auto edit = xtt::edit<float, 2>(half, xtt::stage::to_cpu | xtt::stage::cast);  // a float copy on the host
+        edit = xt::sqrt(edit) * 10.f;                                                    // computed in float
+        edit.commit();  // written back into the float16 tensor on its device; throws if it can't
+    }
+    std::cout << "the float16 tensor on " << half.device() << " after the edit:\n" << half << '\n';
+    xtt::with_view<float, 2>(half, xtt::stage::to_cpu | xtt::stage::cast, [](auto& e) { e += 1.f; });
+    std::cout << "after with_view(... e += 1):\n" << half << '\n';
     return 0;
 }

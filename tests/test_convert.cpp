@@ -544,3 +544,78 @@ TEST(convert, xtensor_to_torch_to_xtensor_keeps_the_pointer)
     const at::Tensor borrowed = xtt::as_tensor(b);
     EXPECT_EQ(xtt::view<double>(borrowed).data(), b.data());
 }
+
+/*
+ * The transposing copy (detail/fast_copy.hpp): permutations of dense tensors
+ * large enough for the register blocks, every dtype, against ATen.
+ */
+TYPED_TEST(convert_typed, permuted_copies_match_aten)
+{
+    using T = TypeParam;
+    const std::vector<std::pair<std::string, at::Tensor>> cases = {
+        {"transposed", iota({67, 45}, dtype_of<T>).t()},
+        {"transposed_square", iota({64, 64}, dtype_of<T>).t()},
+        {"permuted3", iota({13, 37, 29}, dtype_of<T>).permute({2, 0, 1})},
+        {"channels_last", iota({2, 19, 17, 23}, dtype_of<T>).contiguous(at::MemoryFormat::ChannelsLast)},
+        {"column_major", column_major(iota({33, 18, 5}, dtype_of<T>))},
+        {"size_one_dims", iota({1, 40, 1, 24}, dtype_of<T>).permute({3, 2, 1, 0})},
+    };
+    for (const auto& [name, t] : cases)
+    {
+        SCOPED_TRACE(name);
+        EXPECT_TRUE(values_equal(xtt::to_xarray<T>(t), t));  // into fresh memory
+        xt::xarray<T> existing = xt::xarray<T>::from_shape(std::vector<std::size_t>(t.sizes().begin(), t.sizes().end()));
+        xtt::copy_to(t, existing);  // into memory written before
+        EXPECT_TRUE(values_equal(existing, t));
+        xt::xarray<T, xt::layout_type::column_major> c = xtt::to_xarray<T, xt::layout_type::column_major>(t);
+        EXPECT_TRUE(values_equal(c, t));
+        auto staged = xtt::view<const T, xtt::dynamic, xt::layout_type::row_major>(t, xtt::stage::contiguous);
+        EXPECT_TRUE(values_equal(staged, t));
+        // and back: row-major memory into a permuted destination
+        if (t.dim() == 2)
+        {
+            at::Tensor target = at::zeros(t.sizes(), t.options().dtype(dtype_of<T>)).t().contiguous().t();
+            auto v = xtt::view<T, 2>(target);
+            xtt::copy_to(t.contiguous(), v);
+            EXPECT_TRUE(tensors_equal(target, t));
+        }
+    }
+}
+
+TEST(convert, transpose_kernels_agree_with_element_by_element)
+{
+    const auto check = [](auto tag) {
+        using U = decltype(tag);
+        for (const auto& [rows, cols] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+                 {1, 1}, {7, 9}, {8, 8}, {16, 16}, {33, 70}, {129, 17}, {600, 530}})
+        {
+            const std::int64_t lds = rows + 3;
+            const std::int64_t ldd = cols + 5;
+            std::vector<U> src(static_cast<std::size_t>(lds * cols));
+            for (std::size_t i = 0; i < src.size(); ++i)
+            {
+                src[i] = static_cast<U>(i * 2654435761u);
+            }
+            std::vector<U> expected(static_cast<std::size_t>(ldd * rows), U(0));
+            std::vector<U> got = expected;
+            xtt::detail::transpose_scalar(src.data(), lds, expected.data(), ldd, rows, cols);
+            xtt::detail::transpose_rows(src.data(), lds, got.data(), ldd, 0, rows, cols);
+            EXPECT_EQ(got, expected) << sizeof(U) << "-byte, " << rows << "x" << cols;
+#if XTT_HAS_X86_KERNELS
+            if constexpr (sizeof(U) >= 4)
+            {
+                if (xtt::detail::cpu_has_avx2())
+                {
+                    std::fill(got.begin(), got.end(), U(0));
+                    xtt::detail::transpose_rows_avx2(src.data(), lds, got.data(), ldd, 0, rows, cols);
+                    EXPECT_EQ(got, expected) << "AVX2, " << sizeof(U) << "-byte, " << rows << "x" << cols;
+                }
+            }
+#endif
+        }
+    };
+    check(std::uint8_t{});
+    check(std::uint16_t{});
+    check(std::uint32_t{});
+    check(std::uint64_t{});
+}

@@ -13,7 +13,9 @@ static_assert(xtt::allows(stage::all, stage::to_cpu | stage::contiguous));
 static_assert(!xtt::allows(stage::to_cpu, stage::to_cpu | stage::contiguous));
 static_assert((~stage::to_cpu & stage::to_cpu) == stage::none);
 static_assert((stage::all & ~stage::to_cpu) != stage::all);
-static_assert(~stage::all == stage::none);
+static_assert(~stage::all == stage::cast);  // cast is not in all
+static_assert(~(stage::all | stage::cast) == stage::none);
+static_assert(!xtt::allows(stage::all, stage::cast));
 
 TEST(stage, flags_combine_as_a_bit_set)
 {

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "detail/config.hpp"
+#include "detail/fast_copy.hpp"
 #include "detail/torch_memory.hpp"
 #include "dtype.hpp"
 #include "error.hpp"
@@ -255,8 +256,8 @@ namespace detail
     {
     };
 
-    template <class T, std::size_t N, xt::layout_type L>
-    struct is_tensor_view<tensor_view<T, N, L>> : std::true_type
+    template <class T, std::size_t N, xt::layout_type L, bool W>
+    struct is_tensor_view<tensor_view<T, N, L, W>> : std::true_type
     {
         static constexpr bool read_only = std::is_const_v<T>;
     };
@@ -318,10 +319,10 @@ namespace detail
     }
 
     /// A tensor over a (writable) tensor_view's memory, on the view's storage.
-    template <class T, std::size_t N, xt::layout_type L>
-    at::Tensor alias_of_view(const tensor_view<T, N, L>& v, std::string_view operation)
+    template <class T, std::size_t N, xt::layout_type L, bool W>
+    at::Tensor alias_of_view(const tensor_view<T, N, L, W>& v, std::string_view operation)
     {
-        const torch_geometry<tensor_view<T, N, L>> g(v);
+        const torch_geometry<tensor_view<T, N, L, W>> g(v);
         return alias_of(v.tensor_storage(), v.valid(), v.data(), g.sizes, g.strides, scalar_type_v<T>, operation);
     }
 
@@ -479,8 +480,13 @@ namespace detail
             src = src.clone();  // through a temporary, as the destination overwrites the source
         }
         // ATen's kernels do every copy (any dtype, device, strides, conj and neg
-        // bits), but for a plain copy of bytes into memory written before, which
-        // glibc's memcpy does faster (measured: tests/benchmarks, copy64MiB).
+        // bits), but for two that are faster by hand (measured: tests/benchmarks,
+        // copy/): a permutation of a dense tensor (a transpose, channels-last),
+        // and a plain copy of bytes into memory written before (glibc's memcpy).
+        if (transposed_copy(src, dst))
+        {
+            return;
+        }
         if (!same_dense_layout(src, dst))
         {
             dst.copy_(src);
@@ -575,6 +581,10 @@ namespace detail
             check_operands(out);
         }
         const at::Tensor dst = wrap(out, first_element(out), nullptr, nullptr, "copy into xtensor");
+        if (fresh)
+        {
+            advise_huge_pages(dst.data_ptr(), static_cast<std::size_t>(dst.nbytes()));
+        }
         translate_errors([&] { return what_of(r, t); }, [&] { copy_elements(t, dst, fresh); });
         return out;
     }
@@ -656,9 +666,8 @@ inline at::Tensor detail::evaluate_into_tensor(const E& de, const at::TensorOpti
     const detail::dim_vector sizes(shape.begin(), shape.end());
     constexpr bool column_major = E::static_layout == xt::layout_type::column_major;
     const detail::dim_vector strides = detail::contiguous_strides(sizes, !column_major);
-    at::Tensor result = detail::translate_errors("allocate a tensor for an xtensor expression", [&] {
-        return at::empty_strided(sizes, strides, at::TensorOptions().dtype(dtype));
-    });
+    at::Tensor result = detail::translate_errors("allocate a tensor for an xtensor expression",
+                                                 [&] { return detail::empty_for_writing(sizes, strides, dtype); });
     auto v = view<value_type, dynamic, column_major ? xt::layout_type::column_major : xt::layout_type::row_major>(result);
     xt::noalias(v) = de;
     return detail::finish(std::move(result), options);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "detail/config.hpp"
+#include "detail/fast_copy.hpp"
 #include "detail/torch_memory.hpp"
 #include "error.hpp"
 
@@ -43,6 +44,8 @@ inline constexpr std::size_t dynamic = std::numeric_limits<std::size_t>::max();
  * |                 | a writable view of overlapping elements            |                   |         |
  * | `to_sparse_csr` | a sparse map of a tensor in another layout         | `.to_sparse_csr()`| yes     |
  * | `all`           | everything above                                   |                   |         |
+ * | `cast`          | a view or map of an element type other than the    | `.to(dtype)`      | yes     |
+ * |                 | tensor's (not in `all`: a cast changes the values) |                   |         |
  *
  * The copying steps are made as one copy, straight into the layout the
  * conversion asks for: `contiguous` is needed only when nothing else copies.
@@ -57,7 +60,8 @@ enum class stage : std::uint32_t
     to_dense = 1u << 4,
     contiguous = 1u << 5,
     to_sparse_csr = 1u << 6,
-    all = (1u << 7) - 1u
+    all = (1u << 7) - 1u,
+    cast = 1u << 7
 };
 
 /// @brief The union of two policies.
@@ -75,7 +79,8 @@ constexpr stage operator&(stage a, stage b) noexcept
 /// @brief Every step `a` does not allow, e.g. `stage::all & ~stage::to_cpu`.
 constexpr stage operator~(stage a) noexcept
 {
-    return static_cast<stage>(~static_cast<std::uint32_t>(a) & static_cast<std::uint32_t>(stage::all));
+    constexpr auto every_flag = static_cast<std::uint32_t>(stage::all) | static_cast<std::uint32_t>(stage::cast);
+    return static_cast<stage>(~static_cast<std::uint32_t>(a) & every_flag);
 }
 
 /// @brief Adds the steps of `b` to `a`.
@@ -353,6 +358,8 @@ namespace detail
         stride_fit fit{};             // strides a dense Eigen map can express
         c10::Layout sparse = c10::kStrided;  // kSparseCsr / kSparseCsc for sparse maps
         at::ScalarType index_dtype = at::kLong;  // sparse maps: their index type
+        at::ScalarType dtype = at::ScalarType::Undefined;  // the element type asked for, if any
+        bool copy_if_grad = false;  // a tensor that requires grad is worked on as a copy (write-back views)
 
         /// The order of a copy made for this request.
         bool copies_row_major() const noexcept
@@ -377,6 +384,9 @@ namespace detail
         return what;
     }
 
+    /// Whether a strided tensor's elements all lie in its storage (LibTorch
+    /// checks this in as_strided and set_, not in unsafeGetTensorImpl()'s
+    /// setters): no negative offset or stride, no size_t overflow.
     inline bool is_unfixable(const at::Tensor& t) noexcept
     {
         return !t.defined() || t.is_nested() || t.is_quantized() || t.is_meta();
@@ -406,6 +416,12 @@ namespace detail
         fail(what_of(r, t),
              "a meta tensor has no data",
              "create it on a real device (e.g. torch::empty(sizes, options.device(torch::kCPU)))");
+    }
+        fail(what_of(r, t),
+             "its sizes, strides and storage offset reach outside its storage of " + std::to_string(t.storage().nbytes())
+                 + " bytes (or overflow)",
+             "make it with as_strided() or set_() within the storage, which check this, or convert a tensor that "
+             "LibTorch's own checks accepted");
     }
 
     inline bool needs_detach(const at::Tensor& t) noexcept
@@ -452,6 +468,12 @@ namespace detail
     {
         stage steps = stage::none;
         stage refused = stage::none;  // the first needed step the policy does not allow
+        bool detached_copy = false;   // detach copies (request.copy_if_grad)
+
+        bool copies() const noexcept
+        {
+            return detached_copy || (steps & ~stage::detach) != stage::none;
+        }
     };
 
     /// Refuses a tensor no staging step can fit into the request's strides.
@@ -559,10 +581,15 @@ namespace detail
         if (needs_detach(t))
         {
             need(stage::detach);
+            p.detached_copy = r.copy_if_grad;
         }
         if (!t.device().is_cpu())
         {
             need(stage::to_cpu);
+        }
+        if (r.dtype != at::ScalarType::Undefined && t.scalar_type() != r.dtype)
+        {
+            need(stage::cast);
         }
         const bool strided = t.layout() == c10::kStrided;
         if (t._is_zerotensor() || (!strided && r.sparse == c10::kStrided))
@@ -582,7 +609,7 @@ namespace detail
             plan_sparse(t, r, p.steps, need);
             return p;
         }
-        if (copies(p.steps))
+        if (p.copies())
         {
             // one copy into copy_strides(t, r): it fits, or nothing can
             if (r.fit.constrained() && !r.fit.fits(t.sizes(), copy_strides(t, r)))
@@ -603,10 +630,16 @@ namespace detail
 
     [[noreturn]] inline void refuse_dtype(const request& r, const at::Tensor& t, at::ScalarType wanted)
     {
+        // a conversion that can cast names r.dtype; the others (sparse maps) never cast
+        const bool can_cast = r.dtype != at::ScalarType::Undefined;
         std::string reason = "its dtype is ";
-        reason.append(dtype_name(t.scalar_type())).append(", not ").append(dtype_name(wanted)).append(" (a view never casts)");
-        std::string fix = "ask for the tensor's own element type, use xtt::to_xarray<T>(t) for a cast copy, or call .to(";
-        fix.append(dtype_constant(wanted)).append(") first");
+        reason.append(dtype_name(t.scalar_type())).append(", not ").append(dtype_name(wanted));
+        reason.append(can_cast ? " (casting copies, so it is done only when asked)" : " (it never casts)");
+        std::string fix = "ask for the tensor's own element type, ";
+        fix.append(can_cast ? "pass xtt::stage::cast (a view of a cast copy), " : "")
+            .append("use xtt::to_xarray<T>(t) for an owning cast copy, or call .to(")
+            .append(dtype_constant(wanted))
+            .append(") first");
         fail(what_of(r, t), reason, fix);
     }
 
@@ -627,13 +660,13 @@ namespace detail
 
     /// The checks of every typed conversion that no stage flag changes.
     template <class T, std::size_t N>
-    void check_type_and_rank(const request& r, const at::Tensor& t)
+    void check_type_and_rank(const request& r, const at::Tensor& t, stage policy = stage::none)
     {
         if (is_unfixable(t))
         {
             refuse_unfixable(r, t);
         }
-        if (t.scalar_type() != scalar_type_v<T>)
+        if (t.scalar_type() != scalar_type_v<T> && !allows(policy, stage::cast))
         {
             refuse_dtype(r, t, scalar_type_v<T>);
         }
@@ -679,6 +712,8 @@ namespace detail
                 fail(what,
                      "its negative bit is set (a lazy negation)",
                      "pass xtt::stage::resolve_neg (copies) or call .resolve_neg() first");
+            case stage::cast:
+                refuse_dtype(r, t, r.dtype);
             case stage::to_sparse_csr:
             {
                 const bool csr = r.sparse == c10::kSparseCsr;
@@ -732,7 +767,8 @@ namespace detail
     inline bool ready(const at::Tensor& t, const request& r)
     {
         return t.defined() && !t.is_nested() && !t.is_quantized() && t.layout() == c10::kStrided && t.device().is_cpu()
-               && !t.is_conj() && !t.is_neg() && !t._is_zerotensor() && !needs_detach(t) && !needs_contiguous(t, r);
+               && !t.is_conj() && !t.is_neg() && !t._is_zerotensor() && !needs_detach(t)
+               && (r.dtype == at::ScalarType::Undefined || t.scalar_type() == r.dtype) && !needs_contiguous(t, r);
     }
 
     /// The plan for `t`, or the refusal of its first step the policy does not allow.
@@ -755,18 +791,22 @@ namespace detail
     inline at::Tensor take_steps(const at::Tensor& t, const plan& p, const request& r)
     {
         const at::Tensor s = allows(p.steps, stage::detach) ? t.detach() : t;
-        if (!copies(p.steps))
+        if (!p.copies())
         {
             return s;
         }
         const dim_vector strides = copy_strides(s, r);
-        at::Tensor dst = at::empty_strided(s.sizes(), strides, at::TensorOptions().dtype(s.scalar_type()));
+        const at::ScalarType dtype = r.dtype != at::ScalarType::Undefined ? r.dtype : s.scalar_type();
+        at::Tensor dst = empty_for_writing(s.sizes(), strides, dtype);
         if (s._is_zerotensor())
         {
             return dst.zero_();
         }
         const c10::NoGradGuard no_grad;
-        dst.copy_(s.layout() == c10::kStrided ? s : s.to_dense());  // also resolves conj and neg bits
+        if (!transposed_copy(s, dst))
+        {
+            dst.copy_(s.layout() == c10::kStrided ? s : s.to_dense());  // also casts, and resolves conj and neg bits
+        }
         return dst;
     }
 
@@ -829,7 +869,7 @@ namespace detail
                 return false;
             }
             const plan p = make_plan(t, policy, r);
-            return p.refused == stage::none && copies(p.steps);
+            return p.refused == stage::none && p.copies();
         }
         catch (...)
         {
@@ -845,8 +885,8 @@ namespace detail
     /*
      * What a conversion target asks: each view and map type specialises this
      * with `static request get(const at::Tensor&)` and `static void
-     * check(const at::Tensor&)` (the dtype, rank and shape checks, which throw
-     * conversion_error).
+     * check(const at::Tensor&, stage)` (the dtype, rank and shape checks,
+     * which throw conversion_error).
      */
     template <class Target, class = void>
     struct target_traits;
@@ -873,7 +913,7 @@ inline bool would_copy(const at::Tensor& t, stage policy) noexcept
     using traits = detail::target_traits<Target>;
     try
     {
-        traits::check(t);
+        traits::check(t, policy);
         return detail::predicts_copy(t, policy, traits::get(t));
     }
     catch (...)

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <string>
@@ -21,21 +22,65 @@
 
 XTT_NAMESPACE_BEGIN
 
-template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic>
+template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic, bool W = false>
 class tensor_view;
+
+/**
+ * @brief A tensor_view whose writes land in the tensor it was made from: what
+ * xtt::edit returns (see there, and tensor_view::commit()).
+ */
+template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic>
+using edit_view = tensor_view<T, N, L, true>;
 
 namespace detail
 {
     struct view_factory;
 
+    // A dynamic rank keeps up to 4 dims inline. Init = false: resize() does
+    // not zero what the constructor fills anyway (those fills were half the
+    // time of creating a dynamic-rank view).
     template <class T, std::size_t N>
-    using view_shape_t = std::conditional_t<N == dynamic, xt::svector<std::size_t, 4>, std::array<std::size_t, N>>;
+    using view_shape_t = std::conditional_t<N == dynamic, xt::svector<std::size_t, 4, std::allocator<std::size_t>, false>,
+                                            std::array<std::size_t, N>>;
 
     template <class T, std::size_t N, xt::layout_type L>
     using view_temporary_t = std::conditional_t<
         N == dynamic,
         xt::xarray<std::remove_const_t<T>, L == xt::layout_type::dynamic ? XTENSOR_DEFAULT_LAYOUT : L>,
         xt::xtensor<std::remove_const_t<T>, (N == dynamic ? 0 : N), L == xt::layout_type::dynamic ? XTENSOR_DEFAULT_LAYOUT : L>>;
+
+    // What a view writes back when it is destroyed: nothing (xtt::view)...
+    template <bool W>
+    class write_back
+    {
+    };
+
+    // ... or its elements, into the tensor it edits (xtt::edit).
+    template <>
+    class write_back<true>
+    {
+    public:
+
+        write_back(const at::Tensor& target, const at::Tensor& copy) noexcept;
+        write_back(write_back&& other) noexcept;
+        write_back(const write_back&) = delete;
+        write_back& operator=(const write_back&) = delete;
+        write_back& operator=(write_back&&) = delete;
+        ~write_back();
+
+        void commit();
+        bool shares() const noexcept;
+        const at::Tensor& target() const noexcept;
+
+    private:
+
+        void land();
+
+        at::Tensor m_target;
+        at::Tensor m_copy;  // the staged copy; undefined when the view shares the tensor's memory
+        int m_uncaught;     // exceptions in flight when the view was made
+        bool m_pending = true;
+    };
 }
 
 XTT_NAMESPACE_END
@@ -44,8 +89,8 @@ namespace xt
 {
     // The traits xtensor reads to treat xtt::tensor_view as a strided container
     // (specialisations of xtensor's extension points; no names are added to xt).
-    template <class T, std::size_t N, layout_type L>
-    struct xcontainer_inner_types<xtt::tensor_view<T, N, L>>
+    template <class T, std::size_t N, layout_type L, bool W>
+    struct xcontainer_inner_types<xtt::tensor_view<T, N, L, W>>
     {
         using storage_type = xbuffer_adaptor<T*, no_ownership, std::allocator<std::remove_const_t<T>>>;
         using reference = inner_reference_t<storage_type>;
@@ -61,8 +106,8 @@ namespace xt
         static constexpr layout_type layout = L;
     };
 
-    template <class T, std::size_t N, layout_type L>
-    struct xiterable_inner_types<xtt::tensor_view<T, N, L>> : xcontainer_iterable_types<xtt::tensor_view<T, N, L>>
+    template <class T, std::size_t N, layout_type L, bool W>
+    struct xiterable_inner_types<xtt::tensor_view<T, N, L, W>> : xcontainer_iterable_types<xtt::tensor_view<T, N, L, W>>
     {
     };
 }
@@ -96,14 +141,17 @@ XTT_NAMESPACE_BEGIN
  * @tparam L `xt::layout_type::row_major` or `column_major` for a view whose
  *         layout is static (xtensor then takes its contiguous, SIMD paths), or
  *         `dynamic` for any strides.
+ * @tparam W true for an xtt::edit_view, which writes back into the tensor it
+ *         edits (xtt::edit); false (the default) for xtt::view's views.
  */
-template <class T, std::size_t N, xt::layout_type L>
-class tensor_view : public xt::xstrided_container<tensor_view<T, N, L>>,
-                    public xt::xview_semantic<tensor_view<T, N, L>>
+template <class T, std::size_t N, xt::layout_type L, bool W>
+class tensor_view : public xt::xstrided_container<tensor_view<T, N, L, W>>,
+                    public xt::xview_semantic<tensor_view<T, N, L, W>>,
+                    private detail::write_back<W>
 {
 public:
 
-    using self_type = tensor_view<T, N, L>;                           ///< this view's type
+    using self_type = tensor_view<T, N, L, W>;                          ///< this view's type
     using base_type = xt::xstrided_container<self_type>;              ///< xtensor's strided container base
     using semantic_base = xt::xview_semantic<self_type>;              ///< xtensor's view assignment semantics
     using storage_type = typename base_type::storage_type;            ///< a non-owning buffer over the tensor's memory
@@ -154,6 +202,22 @@ public:
      */
     bool valid() const noexcept;
 
+    /**
+     * @brief Edit views only: writes the view's elements back into the tensor
+     * it edits, now (see xtt::edit). A view that was committed (or whose
+     * commit threw) writes back again only on another commit().
+     * @throws conversion_error when the write-back fails (the tensor was
+     *         resized, the view was moved from, ...) or the view is no
+     *         longer valid() (its writes went to memory the tensor gave up).
+     */
+    void commit();
+
+    /// @brief Edit views only: whether the view is over the tensor's own memory (nothing to copy back).
+    bool shares() const noexcept;
+
+    /// @brief Edit views only: the tensor the view writes back to.
+    const at::Tensor& target() const noexcept;
+
     /// @cond XTT_XTENSOR_ENTRY_POINTS
     // xtensor's assignment entry points, with the debug validity check.
     template <class S>
@@ -166,10 +230,12 @@ public:
     tensor_view& scalar_computed_assign(const E& e, F&& f);
     /// @endcond
 
-private:
+protected:
 
     /// The view of a staged tensor `s`: CPU, strided, ready for the view.
-    explicit tensor_view(const at::Tensor& s);
+    explicit tensor_view(const at::Tensor& s, detail::write_back<W> edits = {});
+
+private:
 
     storage_type& storage_impl() noexcept;
     const storage_type& storage_impl() const noexcept;
@@ -198,10 +264,12 @@ private:
  * *Shares memory* (strides and storage offset honoured) · *Keeps alive* the
  * tensor's storage, also after `t` and every staged temporary are gone ·
  * *May copy* only with the flags in `policy` (`to_cpu`, `resolve_conj`,
- * `resolve_neg`, `to_dense`, `contiguous`); `detach` never copies.
+ * `resolve_neg`, `to_dense`, `contiguous`, `cast`); `detach` never copies.
+ * Writes to a view of a copy stay in the copy: xtt::edit writes them back.
  *
- * Like PyTorch's `Tensor.numpy()`: the dtype must match `T` exactly (a view
- * never casts), and `requires_grad` is refused only while grad mode is on.
+ * Like PyTorch's `Tensor.numpy()`: the dtype must match `T` exactly (unless
+ * `policy` has `stage::cast`), and `requires_grad` is refused only while
+ * grad mode is on.
  * A writable view of a tensor whose elements overlap in memory (expanded,
  * stride 0) is refused; `view<const T>` reads it.
  *
@@ -288,6 +356,7 @@ namespace detail
         r.layout = L;
         r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
         r.any_layout = view_any_layout;
+        r.dtype = scalar_type_v<T>;
         return r;
     }
 
@@ -298,19 +367,25 @@ namespace detail
         {
             return tensor_view<T, N, L>(s);
         }
+
+        template <class T, std::size_t N, xt::layout_type L>
+        static edit_view<T, N, L> make_edit(const at::Tensor& s, const at::Tensor& target, bool copied)
+        {
+            return edit_view<T, N, L>(s, write_back<true>(target, copied ? s : at::Tensor()));
+        }
     };
 
     template <class T, std::size_t N, xt::layout_type L>
-    struct target_traits<tensor_view<T, N, L>>
+    struct target_traits<tensor_view<T, N, L, false>>
     {
         static request get(const at::Tensor&) noexcept
         {
             return view_request<T, L>();
         }
 
-        static void check(const at::Tensor& t)
+        static void check(const at::Tensor& t, stage policy)
         {
-            check_type_and_rank<T, N>(view_request<T, L>(), t);
+            check_type_and_rank<T, N>(view_request<T, L>(), t, policy);
         }
     };
 }
@@ -321,9 +396,10 @@ namespace detail
 
 /// @cond XTT_OUT_OF_LINE
 
-template <class T, std::size_t N, xt::layout_type L>
-inline tensor_view<T, N, L>::tensor_view(const at::Tensor& s)
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline tensor_view<T, N, L, W>::tensor_view(const at::Tensor& s, detail::write_back<W> edits)
     : base_type(),
+      detail::write_back<W>(std::move(edits)),
       m_keep_alive(s.storage())
 {
     // Shape and strides are filled in place (no temporaries to move): the
@@ -368,8 +444,8 @@ inline tensor_view<T, N, L>::tensor_view(const at::Tensor& s)
     m_storage = storage_type(numel == 0 ? detail::empty_data<T>() : detail::typed_data<T>(s), span);
 }
 
-template <class T, std::size_t N, xt::layout_type L>
-inline auto tensor_view<T, N, L>::operator=(const tensor_view& rhs) -> tensor_view&
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline auto tensor_view<T, N, L, W>::operator=(const tensor_view& rhs) -> tensor_view&
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
     rhs.check_read();
@@ -378,31 +454,31 @@ inline auto tensor_view<T, N, L>::operator=(const tensor_view& rhs) -> tensor_vi
     return *this;
 }
 
-template <class T, std::size_t N, xt::layout_type L>
-inline auto tensor_view<T, N, L>::operator=(tensor_view&& rhs) -> tensor_view&
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline auto tensor_view<T, N, L, W>::operator=(tensor_view&& rhs) -> tensor_view&
 {
     return *this = static_cast<const tensor_view&>(rhs);
 }
 
-template <class T, std::size_t N, xt::layout_type L>
+template <class T, std::size_t N, xt::layout_type L, bool W>
 template <class E>
-inline tensor_view<T, N, L>& tensor_view<T, N, L>::operator=(const xt::xexpression<E>& e)
+inline tensor_view<T, N, L, W>& tensor_view<T, N, L, W>::operator=(const xt::xexpression<E>& e)
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
     semantic_base::operator=(e);
     return *this;
 }
 
-template <class T, std::size_t N, xt::layout_type L>
+template <class T, std::size_t N, xt::layout_type L, bool W>
 template <class E>
-inline xt::disable_xexpression<E, tensor_view<T, N, L>>& tensor_view<T, N, L>::operator=(const E& value)
+inline xt::disable_xexpression<E, tensor_view<T, N, L, W>>& tensor_view<T, N, L, W>::operator=(const E& value)
 {
     fill(static_cast<value_type>(value));
     return *this;
 }
 
-template <class T, std::size_t N, xt::layout_type L>
-inline void tensor_view<T, N, L>::fill(const value_type& value)
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline void tensor_view<T, N, L, W>::fill(const value_type& value)
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
     check_write();
@@ -416,74 +492,99 @@ inline void tensor_view<T, N, L>::fill(const value_type& value)
     }
 }
 
-template <class T, std::size_t N, xt::layout_type L>
-inline const c10::Storage& tensor_view<T, N, L>::tensor_storage() const noexcept
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline const c10::Storage& tensor_view<T, N, L, W>::tensor_storage() const noexcept
 {
     return m_keep_alive.storage();
 }
 
-template <class T, std::size_t N, xt::layout_type L>
-inline bool tensor_view<T, N, L>::valid() const noexcept
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline bool tensor_view<T, N, L, W>::valid() const noexcept
 {
     return m_keep_alive.valid();
 }
 
-template <class T, std::size_t N, xt::layout_type L>
-inline void tensor_view<T, N, L>::check_read() const
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline void tensor_view<T, N, L, W>::commit()
+{
+    static_assert(W, "only an xtt::edit_view (made by xtt::edit) writes back; a view shares the tensor's memory");
+    if (detail::write_back<W>::target().defined() && !valid())
+    {
+        detail::refuse_invalid("commit an edit view");  // its writes went to memory the tensor no longer has
+    }
+    detail::write_back<W>::commit();
+}
+
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline bool tensor_view<T, N, L, W>::shares() const noexcept
+{
+    static_assert(W, "only an xtt::edit_view (made by xtt::edit) writes back; a view shares the tensor's memory");
+    return detail::write_back<W>::shares();
+}
+
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline const at::Tensor& tensor_view<T, N, L, W>::target() const noexcept
+{
+    static_assert(W, "only an xtt::edit_view (made by xtt::edit) writes back; a view shares the tensor's memory");
+    return detail::write_back<W>::target();
+}
+
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline void tensor_view<T, N, L, W>::check_read() const
 {
 #if XTENSOR_TORCH_CHECK_VALIDITY
     m_keep_alive.check("read a view");
 #endif
 }
 
-template <class T, std::size_t N, xt::layout_type L>
-inline void tensor_view<T, N, L>::check_write() const
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline void tensor_view<T, N, L, W>::check_write() const
 {
 #if XTENSOR_TORCH_CHECK_VALIDITY
     m_keep_alive.check("write through a view");
 #endif
 }
 
-template <class T, std::size_t N, xt::layout_type L>
+template <class T, std::size_t N, xt::layout_type L, bool W>
 template <class S>
-inline bool tensor_view<T, N, L>::broadcast_shape(S& shape, bool reuse_cache) const
+inline bool tensor_view<T, N, L, W>::broadcast_shape(S& shape, bool reuse_cache) const
 {
     check_read();
     return base_type::broadcast_shape(shape, reuse_cache);
 }
 
-template <class T, std::size_t N, xt::layout_type L>
+template <class T, std::size_t N, xt::layout_type L, bool W>
 template <class E>
-inline tensor_view<T, N, L>& tensor_view<T, N, L>::assign_xexpression(const xt::xexpression<E>& e)
+inline tensor_view<T, N, L, W>& tensor_view<T, N, L, W>::assign_xexpression(const xt::xexpression<E>& e)
 {
     check_write();
     semantic_base::assign_xexpression(e);
     return *this;
 }
 
-template <class T, std::size_t N, xt::layout_type L>
+template <class T, std::size_t N, xt::layout_type L, bool W>
 template <class E>
-inline tensor_view<T, N, L>& tensor_view<T, N, L>::computed_assign(const xt::xexpression<E>& e)
+inline tensor_view<T, N, L, W>& tensor_view<T, N, L, W>::computed_assign(const xt::xexpression<E>& e)
 {
     check_write();
     semantic_base::computed_assign(e);
     return *this;
 }
 
-template <class T, std::size_t N, xt::layout_type L>
-inline auto tensor_view<T, N, L>::storage_impl() noexcept -> storage_type&
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline auto tensor_view<T, N, L, W>::storage_impl() noexcept -> storage_type&
 {
     return m_storage;
 }
 
-template <class T, std::size_t N, xt::layout_type L>
-inline auto tensor_view<T, N, L>::storage_impl() const noexcept -> const storage_type&
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline auto tensor_view<T, N, L, W>::storage_impl() const noexcept -> const storage_type&
 {
     return m_storage;
 }
 
-template <class T, std::size_t N, xt::layout_type L>
-inline void tensor_view<T, N, L>::assign_temporary_impl(temporary_type&& tmp)
+template <class T, std::size_t N, xt::layout_type L, bool W>
+inline void tensor_view<T, N, L, W>::assign_temporary_impl(temporary_type&& tmp)
 {
     check_write();
     // Through the strides (linear when both sides are contiguous alike), never
@@ -491,9 +592,9 @@ inline void tensor_view<T, N, L>::assign_temporary_impl(temporary_type&& tmp)
     xt::assign_data(*this, tmp, true);
 }
 
-template <class T, std::size_t N, xt::layout_type L>
+template <class T, std::size_t N, xt::layout_type L, bool W>
 template <class E, class F>
-inline tensor_view<T, N, L>& tensor_view<T, N, L>::scalar_computed_assign(const E& e, F&& f)
+inline tensor_view<T, N, L, W>& tensor_view<T, N, L, W>::scalar_computed_assign(const E& e, F&& f)
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
     check_write();
@@ -529,7 +630,7 @@ inline tensor_view<T, N, L> view(const at::Tensor& t, stage policy)
     static_assert(L == xt::layout_type::dynamic || L == xt::layout_type::row_major || L == xt::layout_type::column_major,
                   "xtt::view<T, N, L>: L must be xt::layout_type::row_major, column_major or dynamic");
     constexpr detail::request r = detail::view_request<T, L>();
-    detail::check_type_and_rank<T, N>(r, t);
+    detail::check_type_and_rank<T, N>(r, t, policy);
     at::Tensor holder;
     const at::Tensor& s = detail::stage_into(t, policy, r, holder);
     return detail::translate_errors([&] { return detail::what_of(r, t); },
@@ -554,6 +655,77 @@ inline void mark_written(const at::Tensor& t)
                      "write to it inside a c10::InferenceMode guard, or clone it first");
     }
     t.unsafeGetTensorImpl()->bump_version();
+}
+
+namespace detail
+{
+    inline write_back<true>::write_back(const at::Tensor& target, const at::Tensor& copy) noexcept
+        : m_target(target),
+          m_copy(copy),
+          m_uncaught(std::uncaught_exceptions())
+    {
+    }
+
+    inline write_back<true>::write_back(write_back&& other) noexcept
+        : m_target(std::move(other.m_target)),
+          m_copy(std::move(other.m_copy)),
+          m_uncaught(other.m_uncaught),
+          m_pending(std::exchange(other.m_pending, false))
+    {
+    }
+
+    inline write_back<true>::~write_back()
+    {
+        if (!m_pending || std::uncaught_exceptions() > m_uncaught)
+        {
+            return;  // committed, moved from, or left by an exception: a copy is discarded
+        }
+        try
+        {
+            land();
+        }
+        catch (const std::exception& e)
+        {
+            TORCH_WARN("xtensor-torch: an edit view's write-back failed in its destructor and was discarded "
+                       "(call commit() to see the error as an exception): ",
+                       e.what());
+        }
+    }
+
+    inline void write_back<true>::commit()
+    {
+        m_pending = false;  // landed, or reported: the destructor does not try again
+        land();
+    }
+
+    inline bool write_back<true>::shares() const noexcept
+    {
+        return !m_copy.defined();
+    }
+
+    inline const at::Tensor& write_back<true>::target() const noexcept
+    {
+        return m_target;
+    }
+
+    inline void write_back<true>::land()
+    {
+        if (!m_target.defined())
+        {
+            fail("write back a moved-from edit view", "it has no tensor", "commit the view it was moved into");
+        }
+        translate_errors([&] { return "write an edit view back into " + describe(m_target); },
+                         [&] {
+                             if (m_copy.defined())
+                             {
+                                 m_target.copy_(m_copy);  // casts, crosses devices, counts (and records) the write
+                             }
+                             else
+                             {
+                                 mark_written(m_target);
+                             }
+                         });
+    }
 }
 
 template <access A, class F>

@@ -10,6 +10,7 @@
 #include "stage.hpp"
 #include "view.hpp"
 #include "convert.hpp"
+#include "edit.hpp"
 
 /**
  * @namespace xtt

@@ -2,6 +2,8 @@
 // is judged against, measured in the same run; the table printed at the end
 // gives each as a ratio (time / baseline time) next to its target.
 // SPDX-License-Identifier: BSD-3-Clause
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -18,7 +20,6 @@
 
 namespace
 {
-    constexpr std::int64_t big = 16 * 1024 * 1024;  // 64 MiB of float
     constexpr std::int64_t medium = 4 * 1024 * 1024;
 
     at::Tensor tensor_of_rank(int rank, bool strided)
@@ -90,110 +91,289 @@ namespace
     }
 
     /*
-     * torch -> xtensor copies of 64 MiB.
+     * Copies, at 1, 64 and 256 MiB (state.range(0) is the size in MiB), each
+     * beside ATen's own call and memcpy into memory written before.
      */
-    void memcpy_fresh(benchmark::State& state)
+    std::int64_t floats(const benchmark::State& state)
     {
-        const at::Tensor t = at::rand({big});
-        for (auto _ : state)
+        return state.range(0) * (std::int64_t(1) << 20) / static_cast<std::int64_t>(sizeof(float));
+    }
+
+    /// A square-ish 2-D shape of n floats, for the transposes.
+    std::pair<std::int64_t, std::int64_t> square(std::int64_t n)
+    {
+        std::int64_t rows = 1;
+        while (rows * rows * 4 <= n)
         {
-            std::unique_ptr<float[]> out(new float[big]);
-            std::memcpy(out.get(), t.data_ptr<float>(), big * sizeof(float));
-            benchmark::DoNotOptimize(out.get());
+            rows *= 2;
         }
-        state.SetBytesProcessed(state.iterations() * big * static_cast<std::int64_t>(sizeof(float)));
+        return {rows, n / rows};
+    }
+
+    void bytes_processed(benchmark::State& state)
+    {
+        state.SetBytesProcessed(state.iterations() * state.range(0) * (std::int64_t(1) << 20));
     }
 
     void memcpy_existing(benchmark::State& state)
     {
-        const at::Tensor t = at::rand({big});
-        std::unique_ptr<float[]> out(new float[big]);
+        const at::Tensor t = at::rand({floats(state)});
+        std::unique_ptr<float[]> out(new float[static_cast<std::size_t>(floats(state))]);
+        std::memset(out.get(), 0, static_cast<std::size_t>(t.nbytes()));
         for (auto _ : state)
         {
-            std::memcpy(out.get(), t.data_ptr<float>(), big * sizeof(float));
+            std::memcpy(out.get(), t.data_ptr<float>(), static_cast<std::size_t>(t.nbytes()));
             benchmark::DoNotOptimize(out.get());
         }
-        state.SetBytesProcessed(state.iterations() * big * static_cast<std::int64_t>(sizeof(float)));
+        bytes_processed(state);
+    }
+
+    /// The floor of any copy into fresh memory: allocating it (huge pages
+    /// advised) and writing it once, with no source to read.
+    void fresh_pages(benchmark::State& state)
+    {
+        const auto n = static_cast<std::size_t>(floats(state));
+        for (auto _ : state)
+        {
+            xt::xarray<float> a = xt::xarray<float>::from_shape({n});
+            xtt::detail::advise_huge_pages(a.data(), n * sizeof(float));
+            std::memset(a.data(), 0, n * sizeof(float));
+            benchmark::DoNotOptimize(a.data());
+        }
+        bytes_processed(state);
+    }
+
+    void aten_clone(benchmark::State& state)
+    {
+        const at::Tensor t = at::rand({floats(state)});
+        for (auto _ : state)
+        {
+            benchmark::DoNotOptimize(t.clone().data_ptr());
+        }
+        bytes_processed(state);
     }
 
     void to_xarray_fresh(benchmark::State& state)
     {
-        const at::Tensor t = at::rand({big});
+        const at::Tensor t = at::rand({floats(state)});
         for (auto _ : state)
         {
             auto a = xtt::to_xarray<float>(t);
             benchmark::DoNotOptimize(a.data());
         }
-        state.SetBytesProcessed(state.iterations() * big * static_cast<std::int64_t>(sizeof(float)));
+        bytes_processed(state);
     }
 
     void to_xarray_existing(benchmark::State& state)
     {
-        const at::Tensor t = at::rand({big});
-        xt::xarray<float> out = xt::zeros<float>({big});
+        const at::Tensor t = at::rand({floats(state)});
+        xt::xarray<float> out = xt::zeros<float>({static_cast<std::size_t>(floats(state))});
         for (auto _ : state)
         {
             xtt::to_xarray(t, out);
             benchmark::DoNotOptimize(out.data());
         }
-        state.SetBytesProcessed(state.iterations() * big * static_cast<std::int64_t>(sizeof(float)));
+        bytes_processed(state);
     }
 
-    void aten_clone(benchmark::State& state)
+    at::Tensor transposed(const benchmark::State& state)
     {
-        const at::Tensor t = at::rand({big});
-        for (auto _ : state)
-        {
-            benchmark::DoNotOptimize(t.clone().data_ptr());
-        }
+        const auto [rows, cols] = square(floats(state));
+        return at::rand({rows, cols}).t();
     }
 
-    void aten_contiguous_transposed(benchmark::State& state)
+    void aten_t_contiguous(benchmark::State& state)
     {
-        const at::Tensor t = at::rand({4096, big / 4096}).t();
+        const at::Tensor t = transposed(state);
         for (auto _ : state)
         {
             benchmark::DoNotOptimize(t.contiguous().data_ptr());
         }
+        bytes_processed(state);
+    }
+
+    void aten_copy_transposed_existing(benchmark::State& state)
+    {
+        const at::Tensor t = transposed(state);
+        at::Tensor out = at::zeros(t.sizes());
+        for (auto _ : state)
+        {
+            out.copy_(t);
+            benchmark::DoNotOptimize(out.data_ptr());
+        }
+        bytes_processed(state);
     }
 
     void to_xarray_transposed(benchmark::State& state)
     {
-        const at::Tensor t = at::rand({4096, big / 4096}).t();
+        const at::Tensor t = transposed(state);
         for (auto _ : state)
         {
             auto a = xtt::to_xarray<float>(t);
             benchmark::DoNotOptimize(a.data());
         }
+        bytes_processed(state);
+    }
+
+    void copy_to_transposed_existing(benchmark::State& state)
+    {
+        const at::Tensor t = transposed(state);
+        xt::xarray<float> out = xt::zeros<float>({static_cast<std::size_t>(t.size(0)), static_cast<std::size_t>(t.size(1))});
+        for (auto _ : state)
+        {
+            xtt::copy_to(t, out);
+            benchmark::DoNotOptimize(out.data());
+        }
+        bytes_processed(state);
+    }
+
+    void staged_row_major_transposed(benchmark::State& state)
+    {
+        const at::Tensor t = transposed(state);
+        for (auto _ : state)
+        {
+            auto v = xtt::view<const float, 2, xt::layout_type::row_major>(t, xtt::stage::contiguous);
+            benchmark::DoNotOptimize(v.data());
+        }
+        bytes_processed(state);
     }
 
     void xtensor_assign_transposed(benchmark::State& state)
     {
-        const at::Tensor t = at::rand({4096, big / 4096}).t();
+        const at::Tensor t = transposed(state);
         for (auto _ : state)
         {
-            xt::xarray<float> a = xtt::view<const float, 2>(t);  // xtensor's strided assignment
+            xt::xarray<float> a = xtt::view<const float, 2>(t);  // xtensor's own strided assignment
             benchmark::DoNotOptimize(a.data());
         }
+        bytes_processed(state);
+    }
+
+    /// NCHW sizes of n floats, 32 channels, stored channels-last.
+    at::Tensor channels_last(const benchmark::State& state)
+    {
+        const auto [h, w] = square(floats(state) / 32);
+        return at::rand({1, 32, h, w}).contiguous(at::MemoryFormat::ChannelsLast);
+    }
+
+    void aten_channels_last_contiguous(benchmark::State& state)
+    {
+        const at::Tensor t = channels_last(state);
+        for (auto _ : state)
+        {
+            benchmark::DoNotOptimize(t.contiguous().data_ptr());
+        }
+        bytes_processed(state);
+    }
+
+    void to_xarray_channels_last(benchmark::State& state)
+    {
+        const at::Tensor t = channels_last(state);
+        for (auto _ : state)
+        {
+            auto a = xtt::to_xarray<float>(t);
+            benchmark::DoNotOptimize(a.data());
+        }
+        bytes_processed(state);
+    }
+
+    void aten_copy_into_channels_last(benchmark::State& state)
+    {
+        const at::Tensor t = channels_last(state).contiguous();
+        at::Tensor out = at::zeros(t.sizes()).contiguous(at::MemoryFormat::ChannelsLast);
+        for (auto _ : state)
+        {
+            out.copy_(t);
+            benchmark::DoNotOptimize(out.data_ptr());
+        }
+        bytes_processed(state);
+    }
+
+    void copy_to_into_channels_last(benchmark::State& state)
+    {
+        const at::Tensor t = channels_last(state).contiguous();
+        at::Tensor out = at::zeros(t.sizes()).contiguous(at::MemoryFormat::ChannelsLast);
+        auto v = xtt::view<float, 4>(out);
+        for (auto _ : state)
+        {
+            xtt::copy_to(t, v);
+            benchmark::DoNotOptimize(out.data_ptr());
+        }
+        bytes_processed(state);
+    }
+
+    /*
+     * Write-back: edit a float16 tensor as float (a cast copy), and a
+     * transposed tensor through a static row-major view (a contiguous copy);
+     * xtt::edit against the same steps written by hand.
+     */
+    void edit_half_by_hand(benchmark::State& state)
+    {
+        const at::Tensor h = at::rand({floats(state)}).to(at::kHalf);
+        for (auto _ : state)
+        {
+            const at::Tensor f = h.to(at::kFloat);
+            auto v = xtt::view<float, 1, xt::layout_type::row_major>(f);
+            v *= 2.f;
+            h.copy_(f);
+        }
+        bytes_processed(state);
+    }
+
+    void edit_half(benchmark::State& state)
+    {
+        const at::Tensor h = at::rand({floats(state)}).to(at::kHalf);
+        for (auto _ : state)
+        {
+            auto v = xtt::edit<float, 1, xt::layout_type::row_major>(h, xtt::stage::cast);
+            v *= 2.f;
+        }
+        bytes_processed(state);
+    }
+
+    void edit_transposed_by_hand(benchmark::State& state)
+    {
+        const at::Tensor t = transposed(state);
+        for (auto _ : state)
+        {
+            const at::Tensor c = t.contiguous();
+            auto v = xtt::view<float, 2, xt::layout_type::row_major>(c);
+            v *= 2.f;
+            t.copy_(c);
+        }
+        bytes_processed(state);
+    }
+
+    void edit_transposed(benchmark::State& state)
+    {
+        const at::Tensor t = transposed(state);
+        for (auto _ : state)
+        {
+            auto v = xtt::edit<float, 2, xt::layout_type::row_major>(t, xtt::stage::contiguous);
+            v *= 2.f;
+        }
+        bytes_processed(state);
     }
 
     void aten_to_double(benchmark::State& state)
     {
-        const at::Tensor t = at::rand({big});
+        const at::Tensor t = at::rand({floats(state)});
         for (auto _ : state)
         {
             benchmark::DoNotOptimize(t.to(at::kDouble).data_ptr());
         }
+        bytes_processed(state);
     }
 
     void to_xarray_double(benchmark::State& state)
     {
-        const at::Tensor t = at::rand({big});
+        const at::Tensor t = at::rand({floats(state)});
         for (auto _ : state)
         {
             auto a = xtt::to_xarray<double>(t);
             benchmark::DoNotOptimize(a.data());
         }
+        bytes_processed(state);
     }
 
     /*
@@ -243,37 +423,42 @@ namespace
     }
 
     /*
-     * xtensor -> torch.
+     * xtensor -> torch: evaluating into a new tensor, against evaluating into
+     * an existing xt::xarray (no allocation, no fresh pages) and the naive way.
      */
-    void eval_into_xarray(benchmark::State& state)
+    void eval_into_existing_xarray(benchmark::State& state)
     {
-        const xt::xarray<float> a = xtt::to_xarray<float>(at::rand({medium}));
+        const xt::xarray<float> a = xtt::to_xarray<float>(at::rand({floats(state)}));
+        xt::xarray<float> r = xt::zeros<float>(a.shape());
         for (auto _ : state)
         {
-            xt::xarray<float> r = xt::exp(a) * 2.f + 1.f;
+            xt::noalias(r) = xt::exp(a) * 2.f + 1.f;
             benchmark::DoNotOptimize(r.data());
         }
+        bytes_processed(state);
     }
 
     void eval_then_copy_to_tensor(benchmark::State& state)
     {
-        const xt::xarray<float> a = xtt::to_xarray<float>(at::rand({medium}));
+        const xt::xarray<float> a = xtt::to_xarray<float>(at::rand({floats(state)}));
         for (auto _ : state)
         {
             xt::xarray<float> r = xt::exp(a) * 2.f + 1.f;
-            at::Tensor t = at::from_blob(r.data(), {medium}).clone();  // the naive way
+            at::Tensor t = at::from_blob(r.data(), {floats(state)}).clone();  // the naive way
             benchmark::DoNotOptimize(t.data_ptr());
         }
+        bytes_processed(state);
     }
 
     void to_torch_expr(benchmark::State& state)
     {
-        const xt::xarray<float> a = xtt::to_xarray<float>(at::rand({medium}));
+        const xt::xarray<float> a = xtt::to_xarray<float>(at::rand({floats(state)}));
         for (auto _ : state)
         {
             at::Tensor t = xtt::to_torch(xt::exp(a) * 2.f + 1.f);
             benchmark::DoNotOptimize(t.data_ptr());
         }
+        bytes_processed(state);
     }
 
     // Adopting an xarray by hand: move it to the heap, from_blob with a deleter.
@@ -352,25 +537,38 @@ BENCHMARK(adapt_plus_handle<4>)->Name("view/baseline_adapt+handle/rank:4/strided
 BENCHMARK(view_fixed<4, xt::layout_type::dynamic>)->Name("view/fixed/rank:4/strided")->Arg(1);
 BENCHMARK(view_dynamic)->Name("view/dynamic/rank:4/strided")->Args({1, 4});
 
-BENCHMARK(memcpy_fresh)->Name("copy64MiB/baseline_memcpy_fresh")->UseRealTime();
-BENCHMARK(to_xarray_fresh)->Name("copy64MiB/to_xarray")->UseRealTime();
-BENCHMARK(memcpy_existing)->Name("copy64MiB/baseline_memcpy_existing")->UseRealTime();
-BENCHMARK(to_xarray_existing)->Name("copy64MiB/to_xarray_existing")->UseRealTime();
-BENCHMARK(aten_clone)->Name("copy64MiB/baseline_aten_clone")->UseRealTime();
-BENCHMARK(aten_contiguous_transposed)->Name("copy64MiB/baseline_aten_t_contiguous")->UseRealTime();
-BENCHMARK(to_xarray_transposed)->Name("copy64MiB/to_xarray_transposed")->UseRealTime();
-BENCHMARK(xtensor_assign_transposed)->Name("copy64MiB/xtensor_assign_transposed")->UseRealTime();
-BENCHMARK(aten_to_double)->Name("copy64MiB/baseline_aten_to_double")->UseRealTime();
-BENCHMARK(to_xarray_double)->Name("copy64MiB/to_xarray_double")->UseRealTime();
+#define XTT_COPY_BENCHMARK(fn, name) \
+    BENCHMARK(fn)->Name(name)->Arg(1)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime()
+XTT_COPY_BENCHMARK(memcpy_existing, "copy/baseline_memcpy_existing");
+XTT_COPY_BENCHMARK(fresh_pages, "copy/baseline_fresh_pages");
+XTT_COPY_BENCHMARK(aten_clone, "copy/baseline_aten_clone");
+XTT_COPY_BENCHMARK(to_xarray_fresh, "copy/to_xarray");
+XTT_COPY_BENCHMARK(to_xarray_existing, "copy/to_xarray_existing");
+XTT_COPY_BENCHMARK(aten_t_contiguous, "transposed/baseline_aten_t_contiguous");
+XTT_COPY_BENCHMARK(aten_copy_transposed_existing, "transposed/baseline_aten_copy_existing");
+XTT_COPY_BENCHMARK(to_xarray_transposed, "transposed/to_xarray");
+XTT_COPY_BENCHMARK(copy_to_transposed_existing, "transposed/copy_to_existing");
+XTT_COPY_BENCHMARK(staged_row_major_transposed, "transposed/view_row_major_staged");
+XTT_COPY_BENCHMARK(xtensor_assign_transposed, "transposed/xtensor_assign");
+XTT_COPY_BENCHMARK(aten_channels_last_contiguous, "channels_last/baseline_aten_contiguous");
+XTT_COPY_BENCHMARK(to_xarray_channels_last, "channels_last/to_xarray");
+XTT_COPY_BENCHMARK(aten_copy_into_channels_last, "channels_last/baseline_aten_copy_back");
+XTT_COPY_BENCHMARK(copy_to_into_channels_last, "channels_last/copy_to_back");
+XTT_COPY_BENCHMARK(edit_half_by_hand, "edit/baseline_half_by_hand");
+XTT_COPY_BENCHMARK(edit_half, "edit/half_as_float");
+XTT_COPY_BENCHMARK(edit_transposed_by_hand, "edit/baseline_transposed_by_hand");
+XTT_COPY_BENCHMARK(edit_transposed, "edit/transposed_row_major");
+XTT_COPY_BENCHMARK(aten_to_double, "cast/baseline_aten_to_double");
+XTT_COPY_BENCHMARK(to_xarray_double, "cast/to_xarray_double");
 
 BENCHMARK(sum_xarray)->Name("compute/baseline_sum_xarray")->UseRealTime();
 BENCHMARK(sum_view)->Name("compute/sum_row_major_view")->UseRealTime();
 BENCHMARK(expr_xarray)->Name("compute/baseline_expr_xarray")->UseRealTime();
 BENCHMARK(expr_view)->Name("compute/expr_row_major_view")->UseRealTime();
 
-BENCHMARK(eval_into_xarray)->Name("to_torch/baseline_eval_into_xarray")->UseRealTime();
-BENCHMARK(eval_then_copy_to_tensor)->Name("to_torch/naive_eval_then_copy")->UseRealTime();
-BENCHMARK(to_torch_expr)->Name("to_torch/expr")->UseRealTime();
+XTT_COPY_BENCHMARK(eval_into_existing_xarray, "to_torch/baseline_eval_into_existing_xarray");
+XTT_COPY_BENCHMARK(eval_then_copy_to_tensor, "to_torch/naive_eval_then_copy");
+XTT_COPY_BENCHMARK(to_torch_expr, "to_torch/expr");
 BENCHMARK(from_blob_with_deleter)->Name("adopt/baseline_from_blob_deleter")->Arg(16)->Arg(1 << 20);
 BENCHMARK(to_torch_adopt)->Name("adopt/to_torch_move")->Arg(16)->Arg(1 << 20);
 BENCHMARK(from_blob_borrow)->Name("borrow/at_from_blob")->Arg(16)->Arg(1 << 20);
@@ -402,50 +600,68 @@ namespace
             ConsoleReporter::Finalize();
             struct ratio
             {
-                const char* candidate;
-                const char* baseline;
-                const char* target;
+                std::string candidate;
+                std::string baseline;
+                double target;  // the ratio to stay at or below; 0: for reference only
             };
-            static const ratio ratios[] = {
-                {"view/fixed/rank:1/0", "view/baseline_adapt+handle/rank:1/0", "<= 2x"},
-                {"view/dynamic/rank:1/0/1", "view/baseline_adapt+handle/rank:1/0", "(dynamic rank)"},
-                {"view/row_major/rank:1/0", "view/baseline_adapt+handle/rank:1/0", "<= 2x"},
-                {"view/fixed/rank:2/0", "view/baseline_adapt+handle/rank:2/0", "<= 2x"},
-                {"view/dynamic/rank:2/0/2", "view/baseline_adapt+handle/rank:2/0", "(dynamic rank)"},
-                {"view/row_major/rank:2/0", "view/baseline_adapt+handle/rank:2/0", "<= 2x"},
-                {"view/fixed/rank:2/strided/1", "view/baseline_adapt+handle/rank:2/strided/1", "<= 2x"},
-                {"view/dynamic/rank:2/strided/1/2", "view/baseline_adapt+handle/rank:2/strided/1", "(dynamic rank)"},
-                {"view/fixed/rank:4/0", "view/baseline_adapt+handle/rank:4/0", "<= 2x"},
-                {"view/dynamic/rank:4/0/4", "view/baseline_adapt+handle/rank:4/0", "(dynamic rank)"},
-                {"view/row_major/rank:4/0", "view/baseline_adapt+handle/rank:4/0", "<= 2x"},
-                {"view/fixed/rank:4/strided/1", "view/baseline_adapt+handle/rank:4/strided/1", "<= 2x"},
-                {"view/dynamic/rank:4/strided/1/4", "view/baseline_adapt+handle/rank:4/strided/1", "(dynamic rank)"},
-                {"copy64MiB/to_xarray/real_time", "copy64MiB/baseline_memcpy_fresh/real_time", "<= 1.25x (>= 0.8x speed)"},
-                {"copy64MiB/to_xarray_existing/real_time", "copy64MiB/baseline_memcpy_existing/real_time",
-                 "<= 1.25x (>= 0.8x speed)"},
-                {"copy64MiB/to_xarray/real_time", "copy64MiB/baseline_aten_clone/real_time", "<= 1x"},
-                {"copy64MiB/to_xarray_transposed/real_time", "copy64MiB/baseline_aten_t_contiguous/real_time", "<= 1x"},
-                {"copy64MiB/xtensor_assign_transposed/real_time", "copy64MiB/baseline_aten_t_contiguous/real_time",
-                 "(xtensor's own strided assignment, for reference)"},
-                {"copy64MiB/to_xarray_double/real_time", "copy64MiB/baseline_aten_to_double/real_time", "<= 1x"},
-                {"compute/sum_row_major_view/real_time", "compute/baseline_sum_xarray/real_time", "<= 1.1x"},
-                {"compute/expr_row_major_view/real_time", "compute/baseline_expr_xarray/real_time", "<= 1.1x"},
-                {"to_torch/expr/real_time", "to_torch/baseline_eval_into_xarray/real_time", "<= 1.1x"},
-                {"to_torch/expr/real_time", "to_torch/naive_eval_then_copy/real_time", "< 1x"},
-                {"adopt/to_torch_move/16", "adopt/baseline_from_blob_deleter/16", "<= 1.2x"},
-                {"adopt/to_torch_move/1048576", "adopt/baseline_from_blob_deleter/1048576", "<= 1.2x"},
-                {"borrow/as_tensor/16", "borrow/baseline_from_blob_deleter/16", "<= 1.2x"},
-                {"borrow/as_tensor/1048576", "borrow/baseline_from_blob_deleter/1048576", "<= 1.2x"},
-                {"borrow/as_tensor/16", "borrow/at_from_blob/16", "(at::from_blob, no deleter)"},
-                {"eigen/map", "eigen/baseline_map+handle", "<= 2x"},
-                {"eigen/product_map/real_time", "eigen/baseline_product_owned/real_time", "<= 1.1x"},
-                {"eigen/product_packed_map/real_time", "eigen/baseline_product_owned/real_time", "<= 1.1x"},
-                {"eigen/sparse_map/1000", "eigen/baseline_sparse_map+handle/1000", "(sparse map, nnz 1e3)"},
-                {"eigen/sparse_map/1000000", "eigen/baseline_sparse_map+handle/1000000", "(sparse map, nnz 1e6)"},
-                {"eigen/sparse_map/1000000", "eigen/sparse_map/1000", "~1x: O(1) in nnz"},
+            std::vector<ratio> ratios = {
+                {"view/fixed/rank:1/0", "view/baseline_adapt+handle/rank:1/0", 2},
+                {"view/row_major/rank:1/0", "view/baseline_adapt+handle/rank:1/0", 2},
+                {"view/fixed/rank:2/0", "view/baseline_adapt+handle/rank:2/0", 2},
+                {"view/row_major/rank:2/0", "view/baseline_adapt+handle/rank:2/0", 2},
+                {"view/fixed/rank:2/strided/1", "view/baseline_adapt+handle/rank:2/strided/1", 2},
+                {"view/fixed/rank:4/0", "view/baseline_adapt+handle/rank:4/0", 2},
+                {"view/row_major/rank:4/0", "view/baseline_adapt+handle/rank:4/0", 2},
+                {"view/fixed/rank:4/strided/1", "view/baseline_adapt+handle/rank:4/strided/1", 2},
+                {"view/dynamic/rank:1/0/1", "view/fixed/rank:1/0", 1.5},
+                {"view/dynamic/rank:2/0/2", "view/fixed/rank:2/0", 1.5},
+                {"view/dynamic/rank:2/strided/1/2", "view/fixed/rank:2/strided/1", 1.5},
+                {"view/dynamic/rank:4/0/4", "view/fixed/rank:4/0", 1.5},
+                {"view/dynamic/rank:4/strided/1/4", "view/fixed/rank:4/strided/1", 1.5},
             };
+            for (const char* mib : {"1", "64", "256"})
+            {
+                const auto at = [&](const char* name) { return std::string(name) + "/" + mib + "/real_time"; };
+                const bool big = std::string(mib) == "64";  // the targets are set at 64 MiB
+                ratios.push_back({at("copy/to_xarray"), at("copy/baseline_aten_clone"), big ? 1.0 / 3 : 0});
+                ratios.push_back({at("copy/to_xarray"), at("copy/baseline_memcpy_existing"), 0});
+                ratios.push_back({at("copy/to_xarray"), at("copy/baseline_fresh_pages"), big ? 1.5 : 0});
+                ratios.push_back({at("copy/to_xarray_existing"), at("copy/baseline_memcpy_existing"), 1.25});
+                ratios.push_back({at("transposed/to_xarray"), at("transposed/baseline_aten_t_contiguous"), big ? 0.4 : 0});
+                ratios.push_back({at("transposed/copy_to_existing"), at("transposed/baseline_aten_copy_existing"), big ? 0.8 : 0});
+                ratios.push_back({at("transposed/view_row_major_staged"), at("transposed/baseline_aten_t_contiguous"), big ? 0.4 : 0});
+                ratios.push_back({at("transposed/xtensor_assign"), at("transposed/baseline_aten_t_contiguous"), 0});
+                ratios.push_back({at("channels_last/to_xarray"), at("channels_last/baseline_aten_contiguous"), 1});
+                ratios.push_back({at("channels_last/copy_to_back"), at("channels_last/baseline_aten_copy_back"), 1});
+                ratios.push_back({at("cast/to_xarray_double"), at("cast/baseline_aten_to_double"), 1});
+                ratios.push_back({at("to_torch/expr"), at("to_torch/baseline_eval_into_existing_xarray"), big ? 1.3 : 0});
+                ratios.push_back({at("to_torch/expr"), at("to_torch/naive_eval_then_copy"), big ? 1.0 : 0.0});
+                ratios.push_back({at("edit/half_as_float"), at("edit/baseline_half_by_hand"), big ? 1.1 : 0});
+                ratios.push_back({at("edit/transposed_row_major"), at("edit/baseline_transposed_by_hand"), big ? 1.1 : 0});
+            }
+            const std::vector<ratio> others = {
+                {"compute/sum_row_major_view/real_time", "compute/baseline_sum_xarray/real_time", 1.1},
+                {"compute/expr_row_major_view/real_time", "compute/baseline_expr_xarray/real_time", 1.1},
+                {"adopt/to_torch_move/16", "adopt/baseline_from_blob_deleter/16", 1.2},
+                {"adopt/to_torch_move/1048576", "adopt/baseline_from_blob_deleter/1048576", 1.2},
+                {"borrow/as_tensor/16", "borrow/baseline_from_blob_deleter/16", 1.2},
+                {"borrow/as_tensor/1048576", "borrow/baseline_from_blob_deleter/1048576", 1.2},
+                {"borrow/as_tensor/16", "borrow/at_from_blob/16", 0},
+                {"eigen/map", "eigen/baseline_map+handle", 2},
+                {"eigen/product_map/real_time", "eigen/baseline_product_owned/real_time", 1.1},
+                {"eigen/product_packed_map/real_time", "eigen/baseline_product_owned/real_time", 1.1},
+                {"eigen/sparse_map/1000000", "eigen/sparse_map/1000", 1.2},
+            };
+            ratios.insert(ratios.end(), others.begin(), others.end());
+
+            // XTT_BENCH_RATIOS=file: the ratios as tab-separated values, for chart.sh
+            std::FILE* tsv = nullptr;
+            if (const char* path = std::getenv("XTT_BENCH_RATIOS"))
+            {
+                tsv = std::fopen(path, "w");
+            }
             auto& os = GetOutputStream();
-            os << "\nratios (time / baseline time, same run; medians when repeated):\n";
+            os << "\nratios (time / baseline time, same run; medians when repeated; lower is faster):\n";
             for (const auto& r : ratios)
             {
                 const auto c = m_times.find(r.candidate);
@@ -454,10 +670,24 @@ namespace
                 {
                     continue;
                 }
-                char line[256];
-                std::snprintf(line, sizeof line, "  %-42s / %-46s = %6.2fx   target %s\n", r.candidate, r.baseline,
-                              c->second / b->second, r.target);
+                const double value = c->second / b->second;
+                char target[64] = "(reference)";
+                if (r.target > 0)
+                {
+                    std::snprintf(target, sizeof target, "target <= %.2f%s", r.target, value <= r.target ? "" : "  MISSED");
+                }
+                char line[320];
+                std::snprintf(line, sizeof line, "  %-46s / %-50s = %6.2f   %s\n", r.candidate.c_str(), r.baseline.c_str(),
+                              value, target);
                 os << line;
+                if (tsv != nullptr)
+                {
+                    std::fprintf(tsv, "%s / %s\t%.4f\t%.4f\n", r.candidate.c_str(), r.baseline.c_str(), value, r.target);
+                }
+            }
+            if (tsv != nullptr)
+            {
+                std::fclose(tsv);
             }
         }
 

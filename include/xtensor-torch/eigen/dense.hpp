@@ -12,6 +12,7 @@
 
 #include "../detail/config.hpp"
 #include "../detail/eigen_compat.hpp"
+#include "../detail/fast_copy.hpp"
 #include "../detail/torch_memory.hpp"
 #include "../dtype.hpp"
 #include "../error.hpp"
@@ -247,14 +248,15 @@ namespace eigen
                 r.target = takes_vectors ? "as an Eigen vector" : "as an Eigen matrix";
                 r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
                 r.fit = fit_of<StrideType>(row_major, vector);
+                r.dtype = scalar_type_v<std::remove_const_t<T>>;
                 return r;
             }
 
             /// Element type, rank and fixed sizes: what no staging step changes.
-            static void check(const at::Tensor& t)
+            static void check(const at::Tensor& t, stage policy)
             {
                 const xtt::detail::request r = request(t);
-                xtt::detail::check_type_and_rank<std::remove_const_t<T>, xtt::dynamic>(r, t);
+                xtt::detail::check_type_and_rank<std::remove_const_t<T>, xtt::dynamic>(r, t, policy);
                 const auto rank = t.dim();
                 if (rank != 2 && !(rank == 1 && takes_vectors))
                 {
@@ -293,7 +295,7 @@ namespace eigen
             {
                 check_eigen_scalar<T>();
                 using props = map_props<T, Rows, Cols, Options, StrideType>;
-                props::check(t);
+                props::check(t, policy);
                 const xtt::detail::request r = props::request(t);
                 at::Tensor holder;
                 const at::Tensor& s = xtt::detail::stage_into(t, policy, r, holder);
@@ -377,9 +379,9 @@ namespace detail
             return props::request(t);
         }
 
-        static void check(const at::Tensor& t)
+        static void check(const at::Tensor& t, stage policy)
         {
-            props::check(t);
+            props::check(t, policy);
         }
     };
 }
@@ -495,9 +497,8 @@ inline at::Tensor to_torch(const Eigen::DenseBase<D>& e, const at::TensorOptions
     const bool vector = D::IsVectorAtCompileTime;
     const detail::dim_vector sizes = vector ? detail::dim_vector{rows * cols} : detail::dim_vector{rows, cols};
     const detail::dim_vector strides = detail::contiguous_strides(sizes, D::IsRowMajor || vector);
-    at::Tensor t = detail::translate_errors("allocate a tensor for an Eigen expression", [&] {
-        return at::empty_strided(sizes, strides, at::TensorOptions().dtype(dtype));
-    });
+    at::Tensor t = detail::translate_errors("allocate a tensor for an Eigen expression",
+                                            [&] { return detail::empty_for_writing(sizes, strides, dtype); });
     Eigen::Map<plain> result(static_cast<scalar*>(t.data_ptr()), e.rows(), e.cols());
     if constexpr (std::is_base_of_v<Eigen::MatrixBase<D>, D>)
     {

@@ -114,7 +114,8 @@ namespace eigen
                 return r;
             }
 
-            static void check(const at::Tensor& t)
+            /// (a sparse map never casts: stage::cast is not taken)
+            static void check(const at::Tensor& t, stage = stage::none)
             {
                 xtt::detail::check_type_and_rank<std::remove_const_t<T>, 2>(request(), t);
             }
@@ -190,9 +191,9 @@ namespace detail
             return props::request();
         }
 
-        static void check(const at::Tensor& t)
+        static void check(const at::Tensor& t, stage policy)
         {
-            props::check(t);
+            props::check(t, policy);
         }
     };
 }

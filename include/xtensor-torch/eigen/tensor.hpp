@@ -104,12 +104,13 @@ namespace eigen
                 r.target = "as an Eigen::TensorMap";
                 r.layout = (Options & Eigen::RowMajorBit) != 0 ? xt::layout_type::row_major : xt::layout_type::column_major;
                 r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
+                r.dtype = scalar_type_v<std::remove_const_t<T>>;
                 return r;
             }
 
-            static void check(const at::Tensor& t)
+            static void check(const at::Tensor& t, stage policy)
             {
-                xtt::detail::check_type_and_rank<std::remove_const_t<T>, static_cast<std::size_t>(N)>(request(), t);
+                xtt::detail::check_type_and_rank<std::remove_const_t<T>, static_cast<std::size_t>(N)>(request(), t, policy);
             }
         };
 
@@ -120,7 +121,7 @@ namespace eigen
             {
                 check_eigen_scalar<T>();
                 using props = tensor_map_props<T, N, Options>;
-                props::check(t);
+                props::check(t, policy);
                 const xtt::detail::request r = props::request();
                 at::Tensor holder;
                 const at::Tensor& s = xtt::detail::stage_into(t, policy, r, holder);
@@ -156,9 +157,9 @@ namespace detail
             return props::request();
         }
 
-        static void check(const at::Tensor& t)
+        static void check(const at::Tensor& t, stage policy)
         {
-            props::check(t);
+            props::check(t, policy);
         }
     };
 }
