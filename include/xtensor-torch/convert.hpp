@@ -548,7 +548,7 @@ namespace detail
             }
             shape_type shape = xtl::make_sequence<shape_type>(sizes.size(), std::size_t(0));
             std::copy(sizes.begin(), sizes.end(), shape.begin());
-            out.resize(std::move(shape));
+            translate_errors([&] { return what_of(r, t); }, [&] { out.resize(std::move(shape)); });
         }
         else
         {

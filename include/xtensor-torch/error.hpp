@@ -4,6 +4,7 @@
 #ifndef XTENSOR_TORCH_ERROR_HPP
 #define XTENSOR_TORCH_ERROR_HPP
 
+#include <new>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -112,30 +113,37 @@ namespace detail
     }
 
     /*
-     * LibTorch calls inside a conversion can throw c10::Error. None may reach
-     * the user: checks come first, and this translates whatever gets through
-     * into the one exception type, naming the conversion and LibTorch's reason.
+     * LibTorch calls inside a conversion can throw c10::Error, allocations
+     * std::bad_alloc. Neither may reach the user: checks come first, and this
+     * translates whatever gets through into the one exception type, naming
+     * the conversion and the reason.
      */
     template <class What, class F>
     decltype(auto) translate_errors(const What& what, F&& f)
     {
+        const auto operation = [&]() -> std::string {
+            if constexpr (std::is_invocable_v<const What&>)
+            {
+                return what();  // built only when needed
+            }
+            else
+            {
+                return std::string(std::string_view(what));
+            }
+        };
         try
         {
             return std::forward<F>(f)();
         }
         catch (const c10::Error& e)
         {
-            std::string operation;
-            if constexpr (std::is_invocable_v<const What&>)
-            {
-                operation = what();  // built only when needed
-            }
-            else
-            {
-                operation = std::string(std::string_view(what));
-            }
-            fail(operation, "LibTorch refused it (" + first_line(e.what_without_backtrace()) + ")",
+            fail(operation(), "LibTorch refused it (" + first_line(e.what_without_backtrace()) + ")",
                  "check the tensor's state with xtt::describe(t), or stage it by hand first");
+        }
+        catch (const std::bad_alloc& e)
+        {
+            fail(operation(), std::string("there is not enough memory for the result (") + e.what() + ")",
+                 "convert a smaller part at a time (a slice), or free memory first");
         }
     }
 }

@@ -387,9 +387,70 @@ namespace detail
     /// Whether a strided tensor's elements all lie in its storage (LibTorch
     /// checks this in as_strided and set_, not in unsafeGetTensorImpl()'s
     /// setters): no negative offset or stride, no size_t overflow.
+    /// a * b, false on overflow.
+    inline bool checked_mul(std::uint64_t a, std::uint64_t b, std::uint64_t& out) noexcept
+    {
+        if (b != 0 && a > std::numeric_limits<std::uint64_t>::max() / b)
+        {
+            return false;
+        }
+        out = a * b;
+        return true;
+    }
+
+    /// a + b, false on overflow.
+    inline bool checked_add(std::uint64_t a, std::uint64_t b, std::uint64_t& out) noexcept
+    {
+        if (a > std::numeric_limits<std::uint64_t>::max() - b)
+        {
+            return false;
+        }
+        out = a + b;
+        return true;
+    }
+
+    inline bool within_storage(const at::Tensor& t) noexcept
+    {
+        if (t.layout() != c10::kStrided || t._is_zerotensor() || !t.has_storage())
+        {
+            return true;
+        }
+        const c10::IntArrayRef sizes = t.sizes();
+        const c10::IntArrayRef strides = t.strides();
+        std::uint64_t count = 1;
+        std::uint64_t last = 0;  // the largest element index reached
+        for (std::size_t i = 0; i < sizes.size(); ++i)
+        {
+            if (sizes[i] < 0 || !checked_mul(count, static_cast<std::uint64_t>(sizes[i]), count))
+            {
+                return false;
+            }
+        }
+        if (count == 0)
+        {
+            return true;
+        }
+        for (std::size_t i = 0; i < sizes.size(); ++i)
+        {
+            std::uint64_t reach = 0;
+            if (sizes[i] > 1
+                && (strides[i] < 0
+                    || !checked_mul(static_cast<std::uint64_t>(sizes[i] - 1), static_cast<std::uint64_t>(strides[i]), reach)
+                    || !checked_add(last, reach, last)))
+            {
+                return false;
+            }
+        }
+        const std::int64_t offset = t.storage_offset();
+        const std::uint64_t item = static_cast<std::uint64_t>(t.element_size());
+        std::uint64_t end = 0;  // one past the last byte reached
+        return offset >= 0 && checked_add(last, static_cast<std::uint64_t>(offset) + 1, end) && checked_mul(end, item, end)
+               && end <= t.storage().nbytes();
+    }
+
     inline bool is_unfixable(const at::Tensor& t) noexcept
     {
-        return !t.defined() || t.is_nested() || t.is_quantized() || t.is_meta();
+        return !t.defined() || t.is_nested() || t.is_quantized() || t.is_meta() || !within_storage(t);
     }
 
     /// Refuses the states no stage flag can fix.
@@ -413,10 +474,12 @@ namespace detail
                  "a quantized tensor has no plain element type",
                  "call .dequantize() (float values) or .int_repr() (raw integers) first");
         }
-        fail(what_of(r, t),
-             "a meta tensor has no data",
-             "create it on a real device (e.g. torch::empty(sizes, options.device(torch::kCPU)))");
-    }
+        if (t.is_meta())
+        {
+            fail(what_of(r, t),
+                 "a meta tensor has no data",
+                 "create it on a real device (e.g. torch::empty(sizes, options.device(torch::kCPU)))");
+        }
         fail(what_of(r, t),
              "its sizes, strides and storage offset reach outside its storage of " + std::to_string(t.storage().nbytes())
                  + " bytes (or overflow)",
@@ -898,8 +961,13 @@ namespace detail
 
 inline at::Tensor stage_tensor(const at::Tensor& t, stage policy, xt::layout_type layout, access mode)
 {
+    const detail::request r = detail::stage_request(layout, mode);
+    if (detail::is_unfixable(t))
+    {
+        detail::refuse_unfixable(r, t);
+    }
     at::Tensor holder;
-    return detail::stage_into(t, policy, detail::stage_request(layout, mode), holder);
+    return detail::stage_into(t, policy, r, holder);
 }
 
 inline bool would_copy(const at::Tensor& t, stage policy, xt::layout_type layout, access mode) noexcept
