@@ -387,15 +387,19 @@ namespace detail
     /// Whether a strided tensor's elements all lie in its storage (LibTorch
     /// checks this in as_strided and set_, not in unsafeGetTensorImpl()'s
     /// setters): no negative offset or stride, no size_t overflow.
-    /// a * b, false on overflow.
+    /// a * b, false on overflow (the compiler's checked multiply where it has one: no division).
     inline bool checked_mul(std::uint64_t a, std::uint64_t b, std::uint64_t& out) noexcept
     {
+#if defined(__GNUC__) || defined(__clang__)
+        return !__builtin_mul_overflow(a, b, &out);
+#else
         if (b != 0 && a > std::numeric_limits<std::uint64_t>::max() / b)
         {
             return false;
         }
         out = a * b;
         return true;
+#endif
     }
 
     /// a + b, false on overflow.
@@ -415,21 +419,13 @@ namespace detail
         {
             return true;
         }
-        const c10::IntArrayRef sizes = t.sizes();
-        const c10::IntArrayRef strides = t.strides();
-        std::uint64_t count = 1;
-        std::uint64_t last = 0;  // the largest element index reached
-        for (std::size_t i = 0; i < sizes.size(); ++i)
-        {
-            if (sizes[i] < 0 || !checked_mul(count, static_cast<std::uint64_t>(sizes[i]), count))
-            {
-                return false;
-            }
-        }
-        if (count == 0)
+        if (t.numel() == 0)  // (LibTorch computes numel with an overflow check)
         {
             return true;
         }
+        const c10::IntArrayRef sizes = t.sizes();
+        const c10::IntArrayRef strides = t.strides();
+        std::uint64_t last = 0;  // the largest element index reached
         for (std::size_t i = 0; i < sizes.size(); ++i)
         {
             std::uint64_t reach = 0;

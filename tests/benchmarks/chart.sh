@@ -12,6 +12,7 @@ height=$((120 + 16 * rows))
 gnuplot <<GNUPLOT
 set terminal pngcairo size 1400,$height font ',9'
 set output '$png'
+set termoption noenhanced
 set datafile separator '\t'
 set title "$title"
 set style fill solid 0.7 border -1

@@ -197,25 +197,27 @@ namespace detail
         {
             return;
         }
-        const std::string what = std::string(operation) + " of " + std::string(dtype_name(dtype)) + ' '
-                                 + describe_geometry(sizes, strides);
+        // the message is built only on failure: this runs on every borrow
+        const auto what = [&] {
+            return std::string(operation) + " of " + std::string(dtype_name(dtype)) + ' ' + describe_geometry(sizes, strides);
+        };
         if (data == nullptr)
         {
-            fail(what, "its buffer is null though it has elements (a moved-from container?)",
+            fail(what(), "its buffer is null though it has elements (a moved-from container?)",
                  "give it memory first (assign to it or resize it)");
         }
         for (std::size_t i = 0; i < sizes.size(); ++i)
         {
             if (sizes[i] > 1 && strides[i] < 0)
             {
-                fail(what, "torch tensors can't have negative strides",
+                fail(what(), "torch tensors can't have negative strides",
                      "evaluate it into a new tensor with xtt::to_torch(e) (copies), or flip it afterwards with "
                      "torch::flip");
             }
         }
         if (!is_aligned(data, dtype))
         {
-            fail(what + " at address " + std::to_string(reinterpret_cast<std::uintptr_t>(data)),
+            fail(what() + " at address " + std::to_string(reinterpret_cast<std::uintptr_t>(data)),
                  "torch's " + std::string(dtype_name(dtype)) + " elements need "
                      + std::to_string(c10::elementSize(dtype)) + "-byte alignment",
                  "use a buffer from an aligned allocator, or xtt::to_torch(c) (copies) instead");
