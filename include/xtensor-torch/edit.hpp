@@ -4,7 +4,6 @@
 #ifndef XTENSOR_TORCH_EDIT_HPP
 #define XTENSOR_TORCH_EDIT_HPP
 
-#include <exception>
 #include <string>
 #include <type_traits>
 #include <utility>

@@ -387,32 +387,6 @@ namespace detail
     /// Whether a strided tensor's elements all lie in its storage (LibTorch
     /// checks this in as_strided and set_, not in unsafeGetTensorImpl()'s
     /// setters): no negative offset or stride, no size_t overflow.
-    /// a * b, false on overflow (the compiler's checked multiply where it has one: no division).
-    inline bool checked_mul(std::uint64_t a, std::uint64_t b, std::uint64_t& out) noexcept
-    {
-#if defined(__GNUC__) || defined(__clang__)
-        return !__builtin_mul_overflow(a, b, &out);
-#else
-        if (b != 0 && a > std::numeric_limits<std::uint64_t>::max() / b)
-        {
-            return false;
-        }
-        out = a * b;
-        return true;
-#endif
-    }
-
-    /// a + b, false on overflow.
-    inline bool checked_add(std::uint64_t a, std::uint64_t b, std::uint64_t& out) noexcept
-    {
-        if (a > std::numeric_limits<std::uint64_t>::max() - b)
-        {
-            return false;
-        }
-        out = a + b;
-        return true;
-    }
-
     inline bool within_storage(const at::Tensor& t) noexcept
     {
         if (t.layout() != c10::kStrided || t._is_zerotensor() || !t.has_storage())

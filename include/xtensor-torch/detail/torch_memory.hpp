@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -159,6 +160,32 @@ namespace detail
         return true;
     }
 
+    /// a * b, false on overflow (the compiler's checked multiply where it has one: no division).
+    inline bool checked_mul(std::uint64_t a, std::uint64_t b, std::uint64_t& out) noexcept
+    {
+#if defined(__GNUC__) || defined(__clang__)
+        return !__builtin_mul_overflow(a, b, &out);
+#else
+        if (b != 0 && a > std::numeric_limits<std::uint64_t>::max() / b)
+        {
+            return false;
+        }
+        out = a * b;
+        return true;
+#endif
+    }
+
+    /// a + b, false on overflow.
+    inline bool checked_add(std::uint64_t a, std::uint64_t b, std::uint64_t& out) noexcept
+    {
+        if (a > std::numeric_limits<std::uint64_t>::max() - b)
+        {
+            return false;
+        }
+        out = a + b;
+        return true;
+    }
+
     /// The strides of a contiguous tensor of these sizes, row- or column-major.
     inline dim_vector contiguous_strides(c10::IntArrayRef sizes, bool row_major)
     {
@@ -169,7 +196,17 @@ namespace detail
         {
             const std::size_t i = row_major ? n - 1 - k : k;
             strides[i] = stride;
-            stride *= std::max<std::int64_t>(sizes[i], 1);
+            if (k + 1 == n)
+            {
+                break;
+            }
+            const std::int64_t size = std::max<std::int64_t>(sizes[i], 1);
+            if (stride > std::numeric_limits<std::int64_t>::max() / size)
+            {
+                fail("lay out a tensor of sizes " + list_string(sizes), "its element count overflows 64 bits",
+                     "make smaller tensors (a slice at a time)");
+            }
+            stride *= size;
         }
         return strides;
     }
@@ -205,6 +242,14 @@ namespace detail
         {
             fail(what(), "its buffer is null though it has elements (a moved-from container?)",
                  "give it memory first (assign to it or resize it)");
+        }
+        std::uint64_t bytes = c10::elementSize(dtype);
+        for (const std::int64_t size : sizes)
+        {
+            if (!checked_mul(bytes, static_cast<std::uint64_t>(size), bytes))
+            {
+                fail(what(), "its size in bytes overflows 64 bits", "make smaller pieces (a slice at a time)");
+            }
         }
         for (std::size_t i = 0; i < sizes.size(); ++i)
         {
