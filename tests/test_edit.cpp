@@ -241,20 +241,26 @@ TEST(edit, a_failed_write_back_is_an_error_on_commit)
 
 namespace
 {
+#if TORCH_VERSION_MAJOR >= 2
+    namespace warning_api = c10::WarningUtils;  // where LibTorch 2 moved the handler functions
+#else
+    namespace warning_api = c10::Warning;
+#endif
+
     /// Collects LibTorch's warnings while it lives.
     class warning_catcher : public c10::WarningHandler
     {
     public:
 
         warning_catcher()
-            : m_previous(c10::Warning::get_warning_handler())
+            : m_previous(warning_api::get_warning_handler())
         {
-            c10::Warning::set_warning_handler(this);
+            warning_api::set_warning_handler(this);
         }
 
         ~warning_catcher() override
         {
-            c10::Warning::set_warning_handler(m_previous);
+            warning_api::set_warning_handler(m_previous);
         }
 
 #if TORCH_VERSION_MAJOR >= 2
