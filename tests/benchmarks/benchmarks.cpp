@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -598,62 +599,6 @@ namespace
         void Finalize() override
         {
             ConsoleReporter::Finalize();
-            struct ratio
-            {
-                std::string candidate;
-                std::string baseline;
-                double target;  // the ratio to stay at or below; 0: for reference only
-            };
-            std::vector<ratio> ratios = {
-                {"view/fixed/rank:1/0", "view/baseline_adapt+handle/rank:1/0", 2},
-                {"view/row_major/rank:1/0", "view/baseline_adapt+handle/rank:1/0", 2},
-                {"view/fixed/rank:2/0", "view/baseline_adapt+handle/rank:2/0", 2},
-                {"view/row_major/rank:2/0", "view/baseline_adapt+handle/rank:2/0", 2},
-                {"view/fixed/rank:2/strided/1", "view/baseline_adapt+handle/rank:2/strided/1", 2},
-                {"view/fixed/rank:4/0", "view/baseline_adapt+handle/rank:4/0", 2},
-                {"view/row_major/rank:4/0", "view/baseline_adapt+handle/rank:4/0", 2},
-                {"view/fixed/rank:4/strided/1", "view/baseline_adapt+handle/rank:4/strided/1", 2},
-                {"view/dynamic/rank:1/0/1", "view/fixed/rank:1/0", 1.5},
-                {"view/dynamic/rank:2/0/2", "view/fixed/rank:2/0", 1.5},
-                {"view/dynamic/rank:2/strided/1/2", "view/fixed/rank:2/strided/1", 1.5},
-                {"view/dynamic/rank:4/0/4", "view/fixed/rank:4/0", 1.5},
-                {"view/dynamic/rank:4/strided/1/4", "view/fixed/rank:4/strided/1", 1.5},
-            };
-            for (const char* mib : {"1", "64", "256"})
-            {
-                const auto at = [&](const char* name) { return std::string(name) + "/" + mib + "/real_time"; };
-                const bool big = std::string(mib) == "64";  // the targets are set at 64 MiB
-                ratios.push_back({at("copy/to_xarray"), at("copy/baseline_aten_clone"), big ? 1.0 / 3 : 0});
-                ratios.push_back({at("copy/to_xarray"), at("copy/baseline_memcpy_existing"), 0});
-                ratios.push_back({at("copy/to_xarray"), at("copy/baseline_fresh_pages"), big ? 1.5 : 0});
-                ratios.push_back({at("copy/to_xarray_existing"), at("copy/baseline_memcpy_existing"), 1.25});
-                ratios.push_back({at("transposed/to_xarray"), at("transposed/baseline_aten_t_contiguous"), big ? 0.4 : 0});
-                ratios.push_back({at("transposed/copy_to_existing"), at("transposed/baseline_aten_copy_existing"), big ? 0.8 : 0});
-                ratios.push_back({at("transposed/view_row_major_staged"), at("transposed/baseline_aten_t_contiguous"), big ? 0.4 : 0});
-                ratios.push_back({at("transposed/xtensor_assign"), at("transposed/baseline_aten_t_contiguous"), 0});
-                ratios.push_back({at("channels_last/to_xarray"), at("channels_last/baseline_aten_contiguous"), 1});
-                ratios.push_back({at("channels_last/copy_to_back"), at("channels_last/baseline_aten_copy_back"), 1});
-                ratios.push_back({at("cast/to_xarray_double"), at("cast/baseline_aten_to_double"), 1});
-                ratios.push_back({at("to_torch/expr"), at("to_torch/baseline_eval_into_existing_xarray"), big ? 1.3 : 0});
-                ratios.push_back({at("to_torch/expr"), at("to_torch/naive_eval_then_copy"), big ? 1.0 : 0.0});
-                ratios.push_back({at("edit/half_as_float"), at("edit/baseline_half_by_hand"), big ? 1.1 : 0});
-                ratios.push_back({at("edit/transposed_row_major"), at("edit/baseline_transposed_by_hand"), big ? 1.1 : 0});
-            }
-            const std::vector<ratio> others = {
-                {"compute/sum_row_major_view/real_time", "compute/baseline_sum_xarray/real_time", 1.1},
-                {"compute/expr_row_major_view/real_time", "compute/baseline_expr_xarray/real_time", 1.1},
-                {"adopt/to_torch_move/16", "adopt/baseline_from_blob_deleter/16", 1.2},
-                {"adopt/to_torch_move/1048576", "adopt/baseline_from_blob_deleter/1048576", 1.2},
-                {"borrow/as_tensor/16", "borrow/baseline_from_blob_deleter/16", 1.2},
-                {"borrow/as_tensor/1048576", "borrow/baseline_from_blob_deleter/1048576", 1.2},
-                {"borrow/as_tensor/16", "borrow/at_from_blob/16", 0},
-                {"eigen/map", "eigen/baseline_map+handle", 2},
-                {"eigen/product_map/real_time", "eigen/baseline_product_owned/real_time", 1.1},
-                {"eigen/product_packed_map/real_time", "eigen/baseline_product_owned/real_time", 1.1},
-                {"eigen/sparse_map/1000000", "eigen/sparse_map/1000", 1.2},
-            };
-            ratios.insert(ratios.end(), others.begin(), others.end());
-
             // XTT_BENCH_RATIOS=file: the ratios as tab-separated values, for chart.sh
             std::FILE* tsv = nullptr;
             if (const char* path = std::getenv("XTT_BENCH_RATIOS"))
@@ -662,29 +607,73 @@ namespace
             }
             auto& os = GetOutputStream();
             os << "\nratios (time / baseline time, same run; medians when repeated; lower is faster):\n";
-            for (const auto& r : ratios)
-            {
-                const auto c = m_times.find(r.candidate);
-                const auto b = m_times.find(r.baseline);
+            // target: the ratio to stay at or below; 0: for reference only
+            const auto report = [&](const std::string& candidate, const std::string& baseline, double target) {
+                const auto c = m_times.find(candidate);
+                const auto b = m_times.find(baseline);
                 if (c == m_times.end() || b == m_times.end() || b->second <= 0)
                 {
-                    continue;
+                    return;
                 }
                 const double value = c->second / b->second;
-                char target[64] = "(reference)";
-                if (r.target > 0)
+                char verdict[64] = "(reference)";
+                if (target > 0)
                 {
-                    std::snprintf(target, sizeof target, "target <= %.2f%s", r.target, value <= r.target ? "" : "  MISSED");
+                    std::snprintf(verdict, sizeof verdict, "target <= %.2f%s", target, value <= target ? "" : "  MISSED");
                 }
                 char line[320];
-                std::snprintf(line, sizeof line, "  %-46s / %-50s = %6.2f   %s\n", r.candidate.c_str(), r.baseline.c_str(),
-                              value, target);
+                std::snprintf(line, sizeof line, "  %-46s / %-50s = %6.2f   %s\n", candidate.c_str(), baseline.c_str(),
+                              value, verdict);
                 os << line;
                 if (tsv != nullptr)
                 {
-                    std::fprintf(tsv, "%s / %s\t%.4f\t%.4f\n", r.candidate.c_str(), r.baseline.c_str(), value, r.target);
+                    std::fprintf(tsv, "%s / %s\t%.4f\t%.4f\n", candidate.c_str(), baseline.c_str(), value, target);
                 }
+            };
+            report("view/fixed/rank:1/0", "view/baseline_adapt+handle/rank:1/0", 2);
+            report("view/row_major/rank:1/0", "view/baseline_adapt+handle/rank:1/0", 2);
+            report("view/fixed/rank:2/0", "view/baseline_adapt+handle/rank:2/0", 2);
+            report("view/row_major/rank:2/0", "view/baseline_adapt+handle/rank:2/0", 2);
+            report("view/fixed/rank:2/strided/1", "view/baseline_adapt+handle/rank:2/strided/1", 2);
+            report("view/fixed/rank:4/0", "view/baseline_adapt+handle/rank:4/0", 2);
+            report("view/row_major/rank:4/0", "view/baseline_adapt+handle/rank:4/0", 2);
+            report("view/fixed/rank:4/strided/1", "view/baseline_adapt+handle/rank:4/strided/1", 2);
+            report("view/dynamic/rank:1/0/1", "view/fixed/rank:1/0", 1.5);
+            report("view/dynamic/rank:2/0/2", "view/fixed/rank:2/0", 1.5);
+            report("view/dynamic/rank:2/strided/1/2", "view/fixed/rank:2/strided/1", 1.5);
+            report("view/dynamic/rank:4/0/4", "view/fixed/rank:4/0", 1.5);
+            report("view/dynamic/rank:4/strided/1/4", "view/fixed/rank:4/strided/1", 1.5);
+            for (const char* mib : {"1", "64", "256"})
+            {
+                const auto at = [&](const char* name) { return std::string(name) + "/" + mib + "/real_time"; };
+                const bool big = std::string(mib) == "64";  // the targets are set at 64 MiB
+                report(at("copy/to_xarray"), at("copy/baseline_aten_clone"), big ? 1.0 / 3 : 0);
+                report(at("copy/to_xarray"), at("copy/baseline_memcpy_existing"), 0);
+                report(at("copy/to_xarray"), at("copy/baseline_fresh_pages"), big ? 1.5 : 0);
+                report(at("copy/to_xarray_existing"), at("copy/baseline_memcpy_existing"), 1.25);
+                report(at("transposed/to_xarray"), at("transposed/baseline_aten_t_contiguous"), big ? 0.4 : 0);
+                report(at("transposed/copy_to_existing"), at("transposed/baseline_aten_copy_existing"), big ? 0.8 : 0);
+                report(at("transposed/view_row_major_staged"), at("transposed/baseline_aten_t_contiguous"), big ? 0.4 : 0);
+                report(at("transposed/xtensor_assign"), at("transposed/baseline_aten_t_contiguous"), 0);
+                report(at("channels_last/to_xarray"), at("channels_last/baseline_aten_contiguous"), 1);
+                report(at("channels_last/copy_to_back"), at("channels_last/baseline_aten_copy_back"), 1);
+                report(at("cast/to_xarray_double"), at("cast/baseline_aten_to_double"), 1);
+                report(at("to_torch/expr"), at("to_torch/baseline_eval_into_existing_xarray"), big ? 1.3 : 0);
+                report(at("to_torch/expr"), at("to_torch/naive_eval_then_copy"), big ? 1.0 : 0.0);
+                report(at("edit/half_as_float"), at("edit/baseline_half_by_hand"), big ? 1.1 : 0);
+                report(at("edit/transposed_row_major"), at("edit/baseline_transposed_by_hand"), big ? 1.1 : 0);
             }
+            report("compute/sum_row_major_view/real_time", "compute/baseline_sum_xarray/real_time", 1.1);
+            report("compute/expr_row_major_view/real_time", "compute/baseline_expr_xarray/real_time", 1.1);
+            report("adopt/to_torch_move/16", "adopt/baseline_from_blob_deleter/16", 1.2);
+            report("adopt/to_torch_move/1048576", "adopt/baseline_from_blob_deleter/1048576", 1.2);
+            report("borrow/as_tensor/16", "borrow/baseline_from_blob_deleter/16", 1.2);
+            report("borrow/as_tensor/1048576", "borrow/baseline_from_blob_deleter/1048576", 1.2);
+            report("borrow/as_tensor/16", "borrow/at_from_blob/16", 0);
+            report("eigen/map", "eigen/baseline_map+handle", 2);
+            report("eigen/product_map/real_time", "eigen/baseline_product_owned/real_time", 1.1);
+            report("eigen/product_packed_map/real_time", "eigen/baseline_product_owned/real_time", 1.1);
+            report("eigen/sparse_map/1000000", "eigen/sparse_map/1000", 1.2);
             if (tsv != nullptr)
             {
                 std::fclose(tsv);
@@ -697,6 +686,38 @@ namespace
     };
 }
 
+namespace
+{
+    /// XTT_BENCH_WARM_GIB=n: writes n GiB once (huge pages advised) and frees
+    /// them before the run. On a virtual machine, memory the guest never wrote
+    /// is backed by the host on first touch, and copies into fresh buffers
+    /// then vary by 10x from one repetition to the next; warming the memory
+    /// first measures what a machine that has been running for a while sees.
+    void warm_memory()
+    {
+        const char* value = std::getenv("XTT_BENCH_WARM_GIB");
+        const long gib = value != nullptr ? std::strtol(value, nullptr, 10) : 0;
+        constexpr std::size_t chunk = std::size_t(1) << 30;
+        std::vector<std::unique_ptr<char[]>> chunks;
+        for (long i = 0; i < gib; ++i)
+        {
+            std::unique_ptr<char[]> p(new (std::nothrow) char[chunk]);
+            if (p == nullptr)
+            {
+                break;
+            }
+            xtt::detail::advise_huge_pages(p.get(), chunk);
+            std::memset(p.get(), 1, chunk);
+            benchmark::DoNotOptimize(p.get());
+            chunks.push_back(std::move(p));
+        }
+        if (gib > 0)
+        {
+            std::printf("warmed %zu GiB of memory\n", chunks.size());
+        }
+    }
+}
+
 int main(int argc, char** argv)
 {
     benchmark::Initialize(&argc, argv);
@@ -704,6 +725,7 @@ int main(int argc, char** argv)
     {
         return 1;
     }
+    warm_memory();
     ratio_reporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();
