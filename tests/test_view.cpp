@@ -540,6 +540,42 @@ TEST(view, copy_on_write_tensors_are_read_in_place_and_copied_before_writes)
     EXPECT_TRUE(tensors_equal(original, iota({2, 3}, at::kFloat)));  // never changed
     EXPECT_FALSE(reader.valid());  // made before the copy: it still points at the shared memory
 }
+
+/*
+ * Copies read a copy-on-write source where it is, by every copy path (memcpy
+ * into fresh and into existing memory, the transposing kernel, ATen's cast,
+ * a staged copy): none materialises it.
+ */
+TEST(view, copies_of_copy_on_write_tensors_leave_them_shared)
+{
+    using c10::impl::cow::is_cow_data_ptr;
+    const at::Tensor original = iota({64, 48}, at::kFloat);
+    const at::Tensor lazy = at::_lazy_clone(original);
+    const auto shared = [&] { return is_cow_data_ptr(lazy.storage().data_ptr()); };
+    ASSERT_TRUE(shared());
+
+    const xt::xarray<float> fresh = xtt::to_xarray<float>(lazy);
+    EXPECT_TRUE(shared());
+    EXPECT_TRUE(values_equal(fresh, original));
+
+    xt::xarray<float> existing = xt::zeros<float>({64, 48});
+    xtt::copy_to(lazy, existing);
+    EXPECT_TRUE(shared());
+    EXPECT_TRUE(values_equal(existing, original));
+
+    const xt::xarray<float> transposed = xtt::to_xarray<float>(lazy.t());
+    EXPECT_TRUE(shared());
+    EXPECT_TRUE(values_equal(transposed, original.t()));
+
+    const xt::xarray<double> cast = xtt::to_xarray<double>(lazy);
+    EXPECT_TRUE(shared());
+    EXPECT_TRUE(values_equal(cast, original.to(at::kDouble)));
+
+    const auto staged = xtt::view<const float, 2, xt::layout_type::row_major>(lazy.t(), xtt::stage::contiguous);
+    EXPECT_TRUE(shared());
+    EXPECT_TRUE(values_equal(staged, original.t()));
+    EXPECT_TRUE(tensors_equal(original, iota({64, 48}, at::kFloat)));
+}
 #endif
 
 /*

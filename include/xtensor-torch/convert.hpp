@@ -412,7 +412,7 @@ namespace detail
     /// The bytes [first, last) a strided CPU tensor's elements span.
     inline std::pair<std::uintptr_t, std::uintptr_t> byte_range(const at::Tensor& t)
     {
-        const auto first = reinterpret_cast<std::uintptr_t>(t.data_ptr());
+        const auto first = reinterpret_cast<std::uintptr_t>(read_data(t));
         std::int64_t reach = 0;
         for (std::int64_t i = 0; i < t.dim(); ++i)
         {
@@ -471,7 +471,7 @@ namespace detail
         at::Tensor src = t.layout() == c10::kStrided ? t : t.to_dense();
         if (src.device().is_cpu() && ranges_overlap(src, dst))
         {
-            const bool same = src.data_ptr() == dst.data_ptr() && src.strides() == dst.strides()
+            const bool same = read_data(src) == read_data(dst) && src.strides() == dst.strides()
                               && src.scalar_type() == dst.scalar_type() && !src.is_conj() && !src.is_neg();
             if (same)
             {
@@ -480,9 +480,9 @@ namespace detail
             src = src.clone();  // through a temporary, as the destination overwrites the source
         }
         // ATen's kernels do every copy (any dtype, device, strides, conj and neg
-        // bits), but for two that are faster by hand (measured: tests/benchmarks,
-        // copy/): a permutation of a dense tensor (a transpose, channels-last),
-        // and a plain copy of bytes into memory written before (glibc's memcpy).
+        // bits), but for those that are faster or steadier by hand (measured:
+        // tests/benchmarks, copy/): a permutation of a dense tensor (a
+        // transpose, channels-last), and a plain copy of bytes (glibc's memcpy).
         if (transposed_copy(src, dst))
         {
             return;
@@ -491,9 +491,22 @@ namespace detail
         {
             dst.copy_(src);
         }
-        else if (!fresh && src.scalar_type() == dst.scalar_type() && !src.is_conj() && !src.is_neg())
+        else if (src.scalar_type() == dst.scalar_type() && !src.is_conj() && !src.is_neg())
         {
-            parallel_memcpy(dst.data_ptr(), src.data_ptr(), static_cast<std::size_t>(src.nbytes()));
+            const auto bytes = static_cast<std::size_t>(src.nbytes());
+            if (fresh)
+            {
+                // Into fresh memory the page faults are the cost, and they don't
+                // split well: on ATen's OpenMP pool (LibTorch 2.14, 2 threads)
+                // such copies took 1x to 7x the one-thread time from one run to
+                // the next; one thread is as fast as ATen's one-thread copy and
+                // steady.
+                std::memcpy(dst.data_ptr(), read_data(src), bytes);
+            }
+            else
+            {
+                parallel_memcpy(dst.data_ptr(), read_data(src), bytes);
+            }
         }
         else
         {

@@ -408,7 +408,7 @@ namespace detail
         {
             return false;
         }
-        const void* s = src.data_ptr();
+        const void* s = read_data(src);  // a copy-on-write source stays shared
         void* d = dst.data_ptr();
         switch (c10::elementSize(src.scalar_type()))
         {

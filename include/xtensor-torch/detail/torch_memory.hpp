@@ -43,6 +43,17 @@ namespace detail
 #endif
     }
 
+    /// The first element of a CPU tensor, for reading: does not materialise a
+    /// copy-on-write storage (data_ptr() would, since LibTorch 2.2).
+    inline const void* read_data(const at::Tensor& t) noexcept
+    {
+#if XTT_HAS_CONST_DATA_PTR
+        return t.const_data_ptr();
+#else
+        return t.data_ptr();
+#endif
+    }
+
     /// Where an empty view or map points: never read, but not null, because
     /// xtensor computes end iterators as begin + stride * (size - 1), also for
     /// size 0, which is undefined on a null pointer.
