@@ -7,6 +7,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 import argparse
 import os
+import platform
 import sys
 import tempfile
 import unittest
@@ -132,9 +133,15 @@ def main():
     parser.add_argument("--jit", action="store_true", help="build the operators with torch.utils.cpp_extension.load")
     parser.add_argument("--build-dir", help="where the JIT route builds")
     parser.add_argument("--module-dir", help="where setup.py put the xtt_ops_setup module")
+    parser.add_argument("--machine", help="the processor the build is for (CMAKE_SYSTEM_PROCESSOR): "
+                        "fail when this Python runs on another one, as the host's would in a cross build")
     args, rest = parser.parse_known_args()
     if not (args.library or args.jit or args.module_dir):
         parser.error("pass --library PATH, --jit or --module-dir DIR")
+    if args.machine and platform.machine() != args.machine:
+        # the JIT and setup.py routes would build and test the host's code instead
+        sys.exit(f"test_extension.py: this Python runs on {platform.machine()}, the build is for {args.machine}: "
+                 "it would test code built for this machine, not the build's")
     load(args)
     ops = torch.ops.xtt_ops
     torch.manual_seed(0)

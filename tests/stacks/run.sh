@@ -6,6 +6,8 @@
 #   tests/stacks/run.sh bookworm-clang   Debian 12 with clang 14 (this machine, no chroot)
 #   tests/stacks/run.sh trixie           Debian 13 chroot: LibTorch 2.6, xtensor 0.25, g++ 14
 #   tests/stacks/run.sh sid              Debian unstable chroot: LibTorch 2.14, xtensor 0.27, Eigen 5, g++ 16
+#   tests/stacks/run.sh arm64            Debian 12 for arm64, cross-built with g++ 12, run under qemu
+#   tests/stacks/run.sh s390x            Debian 12 for s390x (big-endian), the same way
 #
 # Options (after the leg):
 #   --prepare   only make (or refresh) the chroot, build nothing
@@ -15,6 +17,15 @@
 # outside the source tree, and are reused: a second run refreshes their
 # packages and costs only the build. Making one needs root and debootstrap
 # (Debian's `debootstrap` package) and reaches Debian's package registry.
+#
+# The cross legs need no chroot and leave the host's dpkg alone (its list of
+# architectures is never changed): the target's packages are unpacked into a
+# sysroot in the same folder, the suite is cross-built against it with the
+# host's cmake (toolchain: tests/stacks/cross.cmake) and ctest runs every
+# binary under qemu user-mode emulation. They need Debian's
+# g++-aarch64-linux-gnu or g++-s390x-linux-gnu, and qemu-user-static. Tests
+# that would run the host's code instead of the target's (the Python
+# extension tests) are registered disabled: ctest's summary lists them as not run.
 # SPDX-License-Identifier: BSD-3-Clause
 set -euo pipefail
 
@@ -51,7 +62,109 @@ suite_commands() {
   fi
 }
 
+# A cross leg: Debian 12's packages for another architecture unpacked into a
+# sysroot, the suite cross-built against it, every binary run under qemu.
+cross_leg() {  # cross_leg <Debian architecture> <GNU triplet> <CMake processor> <qemu>
+  local arch=$1 triplet=$2 processor=$3 qemu=$4
+  local missing=()
+  command -v "$triplet-g++" > /dev/null || missing+=("g++-$triplet")
+  command -v "$qemu" > /dev/null || missing+=(qemu-user-static)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "run.sh: the $leg leg needs Debian's ${missing[*]}: apt-get install ${missing[*]}" >&2
+    exit 2
+  fi
+  local root="$stacks_dir/$leg" apt_dir="$stacks_dir/$leg.apt" started
+  started=$(date +%s)
+
+  # A private apt: the host's sources and settings, but its own architecture,
+  # lists, cache and an empty dpkg status, so that it resolves the whole
+  # closure as if nothing were installed, and only downloads it.
+  echo "== downloading or refreshing the $arch packages"
+  mkdir -p "$apt_dir/state/lists/partial" "$apt_dir/cache/archives/partial"
+  : > "$apt_dir/state/status"
+  printf '%s\n' \
+    "APT::Architecture \"$arch\";" \
+    "APT::Architectures { \"$arch\"; };" \
+    "APT::Install-Recommends \"false\";" \
+    "Dir::State \"$apt_dir/state\";" \
+    "Dir::State::status \"$apt_dir/state/status\";" \
+    "Dir::Cache \"$apt_dir/cache\";" > "$apt_dir/apt.conf"
+  local apt=(env "APT_CONFIG=$apt_dir/apt.conf" DEBIAN_FRONTEND=noninteractive apt-get -q -y)
+  local step
+  for step in update "install --download-only ${packages[*]}" autoclean; do  # autoclean: superseded versions
+    if ! "${apt[@]}" $step > "$apt_dir/apt.log" 2>&1; then
+      cat "$apt_dir/apt.log" >&2
+      echo "run.sh: apt-get $step for $arch failed" >&2
+      exit 1
+    fi
+  done
+
+  # The sysroot is unpacked again only when the set of packages changed.
+  local wanted
+  # the cache may hold an older version beside the new one: the newest of each
+  wanted=$(cd "$apt_dir/cache/archives" && ls -- *.deb | sort -t_ -k1,1 -k2,2V |
+           awk -F_ '{ newest[$1] = $0 } END { for (p in newest) print newest[p] }' | sort)
+  if [ ! -f "$root/.packages" ] || [ "$(cat "$root/.packages")" != "$wanted" ]; then
+    echo "== unpacking $(wc -l <<< "$wanted") packages into $root"
+    rm -rf "$root" "$root.partial"
+    mkdir -p "$root.partial"
+    local deb link target
+    for deb in $wanted; do
+      dpkg -x "$apt_dir/cache/archives/$deb" "$root.partial"
+    done
+    # dpkg -x runs no maintainer scripts: make what they would. Absolute
+    # links must point into the sysroot, not into the host ...
+    while IFS= read -r link; do
+      target=$(readlink "$link")
+      if [ "${target#/}" != "$target" ]; then
+        ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$root.partial$target")" "$link"
+      fi
+    done < <(find "$root.partial" -type l)
+    # ... and libblas.so.3 / liblapack.so.3 are alternatives: take the default
+    local libdir="$root.partial/usr/lib/$triplet" lib dir
+    for lib in blas lapack; do
+      for dir in openblas-pthread "$lib"; do
+        if [ -e "$libdir/$dir/lib$lib.so.3" ]; then
+          ln -sfn "$dir/lib$lib.so.3" "$libdir/lib$lib.so.3"
+          break
+        fi
+      done
+      if [ ! -e "$libdir/lib$lib.so.3" ]; then
+        echo "run.sh: no lib$lib.so.3 in the $arch packages" >&2
+        exit 1
+      fi
+    done
+    echo "$wanted" > "$root.partial/.packages"
+    mv "$root.partial" "$root"
+  fi
+  local toolchain="$root/.toolchain.cmake"
+  printf '%s\n' \
+    "# made by tests/stacks/run.sh $leg" \
+    "set(XTT_CROSS_PROCESSOR $processor)" \
+    "set(XTT_CROSS_TRIPLET $triplet)" \
+    "set(XTT_CROSS_SYSROOT \"$root\")" \
+    "set(XTT_CROSS_EMULATOR \"$(command -v "$qemu")\")" \
+    "include(\"$source_dir/tests/stacks/cross.cmake\")" > "$toolchain"
+  echo "== $leg sysroot ready in $(($(date +%s) - started)) s"
+  sed -nE 's/^(libtorch-dev|libxtensor-dev|xtl-dev|libxsimd-dev|libeigen3-dev|libgtest-dev)_([^_]*)_.*/\1 \2/p' <<< "$wanted"
+  "$triplet-g++" --version | head -n 1
+  [ "$prepare_only" -eq 1 ] && exit 0
+  if [ "$bench" -eq 1 ]; then
+    echo "run.sh: --bench is not run on the $leg leg: times under emulation say nothing of the hardware" >&2
+  fi
+
+  cd "$source_dir"
+  export XTT_STACK=$leg XTT_STACK_RANDOM=ON
+  cmake --preset stack --toolchain "$toolchain"
+  cmake --build --preset stack
+  ctest --preset stack
+  echo "== $leg leg done in $(($(date +%s) - started)) s"
+  exit 0
+}
+
 case "$leg" in
+  arm64) cross_leg arm64 aarch64-linux-gnu aarch64 qemu-aarch64-static ;;
+  s390x) cross_leg s390x s390x-linux-gnu s390x qemu-s390x-static ;;
   bookworm-clang)
     [ "$prepare_only" -eq 1 ] && exit 0
     export CXX=${CXX_CLANG:-clang++-14}
@@ -61,7 +174,7 @@ case "$leg" in
     ;;
   trixie | sid) ;;
   *)
-    echo "usage: tests/stacks/run.sh bookworm-clang|trixie|sid [--prepare] [--bench]" >&2
+    echo "usage: tests/stacks/run.sh bookworm-clang|trixie|sid|arm64|s390x [--prepare] [--bench]" >&2
     exit 2
     ;;
 esac
