@@ -66,6 +66,10 @@ suite_commands() {
 # sysroot, the suite cross-built against it, every binary run under qemu.
 cross_leg() {  # cross_leg <Debian architecture> <GNU triplet> <CMake processor> <qemu>
   local arch=$1 triplet=$2 processor=$3 qemu=$4
+  if [ "$bench" -eq 1 ]; then
+    echo "run.sh: no --bench on the $leg leg: times under emulation say nothing of the hardware" >&2
+    exit 2
+  fi
   local missing=()
   command -v "$triplet-g++" > /dev/null || missing+=("g++-$triplet")
   command -v "$qemu" > /dev/null || missing+=(qemu-user-static)
@@ -149,9 +153,6 @@ cross_leg() {  # cross_leg <Debian architecture> <GNU triplet> <CMake processor>
   sed -nE 's/^(libtorch-dev|libxtensor-dev|xtl-dev|libxsimd-dev|libeigen3-dev|libgtest-dev)_([^_]*)_.*/\1 \2/p' <<< "$wanted"
   "$triplet-g++" --version | head -n 1
   [ "$prepare_only" -eq 1 ] && exit 0
-  if [ "$bench" -eq 1 ]; then
-    echo "run.sh: --bench is not run on the $leg leg: times under emulation say nothing of the hardware" >&2
-  fi
 
   cd "$source_dir"
   export XTT_STACK=$leg XTT_STACK_RANDOM=ON
