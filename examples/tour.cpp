@@ -52,9 +52,14 @@ int main()
     }
     else
     {
+        // The test suite runs these paths on an in-process device whose memory the
+        // host can't read (docs/testing.md); that proves the library reads device
+        // memory only through ATen's copies, not what only CUDA has (streams,
+        // pinned memory, the caching allocator).
         std::cout << "CUDA is not available here. On a GPU, xtt::view<float>(gpu_tensor) throws a\n"
                      "conversion_error that names xtt::stage::to_cpu, and\n"
-                     "xtt::view<float>(gpu_tensor, xtt::stage::to_cpu) copies it to the host.\n";
+                     "xtt::view<float>(gpu_tensor, xtt::stage::to_cpu) copies it to the host\n"
+                     "(one .cpu() copy; the test suite checks it on an in-process device).\n";
     }
 
     section("3. A tensor that requires grad needs detach (no copy)");

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <torch/cuda.h>
 
 #include <xtensor-torch/xtensor-torch.hpp>
 
@@ -385,11 +384,6 @@ namespace xtt_test
         }
         return ::testing::AssertionSuccess();
     }
-
-    inline bool cuda_available()
-    {
-        return torch::cuda::is_available();
-    }
 }
 
 namespace xtt_test
@@ -493,14 +487,5 @@ namespace xtt_test
 
 /// TYPED_TEST_SUITE with readable names (and no empty variadic macro argument).
 #define XTT_TYPED_TEST_SUITE(suite, types) TYPED_TEST_SUITE(suite, types, ::xtt_test::dtype_names)
-
-#define SKIP_WITHOUT_CUDA()                                         \
-    do                                                              \
-    {                                                               \
-        if (!::xtt_test::cuda_available())                          \
-        {                                                           \
-            GTEST_SKIP() << "CUDA is not available on this machine"; \
-        }                                                           \
-    } while (false)
 
 #endif

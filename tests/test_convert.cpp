@@ -180,18 +180,6 @@ TEST(convert, copies_refuse_tensors_without_data)
     EXPECT_CONVERSION_ERROR(xtt::to_xarray<float>(q), "quantized", ".dequantize()");
 }
 
-TEST(convert, gpu_tensor_copies_to_host)
-{
-    SKIP_WITHOUT_CUDA();
-    const at::Tensor host = iota({3, 4}, at::kFloat);
-    const at::Tensor t = host.cuda().t();
-    EXPECT_TRUE(values_equal(xtt::to_xarray<double>(t), host.t()));
-    EXPECT_CONVERSION_ERROR(xtt::to_xarray<double>(t, xtt::stage::none), "cuda:0", "xtt::stage::to_cpu", ".cpu()");
-    const at::Tensor back = xtt::to_torch(xt::xarray<float>{1.f, 2.f}, at::TensorOptions().device(at::kCUDA));
-    EXPECT_TRUE(back.is_cuda());
-    EXPECT_TRUE(tensors_equal(back.cpu(), at::tensor({1.f, 2.f})));
-}
-
 /*
  * xtensor -> torch: evaluation.
  */

@@ -516,10 +516,6 @@ namespace
                                                                 csr.values(), csr.sizes(),
                                                                 at::TensorOptions().dtype(at::kComplexDouble)));
         }
-        if (cuda_available())
-        {
-            out.emplace_back("cuda", base.cuda());
-        }
         return out;
     }
 }

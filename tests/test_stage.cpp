@@ -80,11 +80,6 @@ namespace
             cases.push_back({"mkldnn", [=] { return real().to_mkldnn(); }, stage::to_dense, true,
                              {"mkldnn", "xtt::stage::to_dense", ".to_dense()"}});
         }
-        if (cuda_available())
-        {
-            cases.push_back({"cuda", [=] { return real().cuda(); }, stage::to_cpu, true,
-                             {"cuda:0", "xtt::stage::to_cpu", ".cpu()"}});
-        }
         return cases;
     }
 
@@ -180,12 +175,6 @@ namespace
         tensors.emplace_back("sparse", iota({3, 4}, at::kComplexFloat).to_sparse());
         tensors.emplace_back("sparse_conj", iota({3, 4}, at::kComplexFloat).to_sparse().conj());
         tensors.emplace_back("csr", iota({3, 4}, at::kComplexFloat).to_sparse_csr());
-        if (cuda_available())
-        {
-            tensors.emplace_back("cuda_transposed", iota({3, 4}, at::kComplexFloat).cuda().t());
-            tensors.emplace_back("cuda_expanded", iota({4}, at::kComplexFloat).cuda().expand({3, 4}));
-            tensors.emplace_back("cuda_conj", iota({3}, at::kComplexFloat).cuda().conj());
-        }
         return tensors;
     }
 

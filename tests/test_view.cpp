@@ -357,20 +357,6 @@ TEST(view, messages_describe_the_tensor)
                             ".permute({2, 1, 0}).contiguous().permute({2, 1, 0})");
 }
 
-TEST(view, gpu_tensor_needs_to_cpu)
-{
-    SKIP_WITHOUT_CUDA();
-    const at::Tensor host = iota({3, 4}, at::kFloat);
-    const at::Tensor t = host.to(at::kCUDA);
-    EXPECT_CONVERSION_ERROR(xtt::view<float>(t), "cuda:0", "xtt::stage::to_cpu", ".cpu()");
-    EXPECT_TRUE(xtt::would_copy(t, xtt::stage::to_cpu));
-    auto v = xtt::view<float, 2, xt::layout_type::row_major>(t, xtt::stage::to_cpu);
-    EXPECT_TRUE(values_equal(v, host));
-    const at::Tensor g = t.t().requires_grad_();
-    EXPECT_CONVERSION_ERROR(xtt::view<float>(g, xtt::stage::to_cpu), "requires grad", "xtt::stage::detach");
-    EXPECT_TRUE(values_equal(xtt::view<float>(g, xtt::stage::to_cpu | xtt::stage::detach), host.t()));
-}
-
 /*
  * Creating a view allocates nothing: alloc_counter.cpp counts global operator new.
  */
