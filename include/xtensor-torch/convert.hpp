@@ -289,7 +289,10 @@ namespace detail
             const std::size_t rank = shape.size();
             sizes.resize(rank);
             strides.resize(rank);
-            std::copy(shape.begin(), shape.end(), sizes.begin());
+            for (std::size_t k = 0; k < rank; ++k)  // not std::copy: a rank-0 shape's data() may be null
+            {
+                sizes[k] = static_cast<std::int64_t>(shape[k]);
+            }
             const bool column_major = e.layout() == xt::layout_type::column_major;
             std::int64_t contiguous_stride = 1;
             for (std::size_t k = 0; k < rank; ++k)
@@ -497,10 +500,9 @@ namespace detail
             if (fresh)
             {
                 // Into fresh memory the page faults are the cost, and they don't
-                // split well: on ATen's OpenMP pool (LibTorch 2.14, 2 threads)
-                // such copies took 1x to 7x the one-thread time from one run to
-                // the next; one thread is as fast as ATen's one-thread copy and
-                // steady.
+                // split well across threads (times vary several-fold from run to
+                // run); one thread is as fast as ATen's one-thread copy, and steady
+                // (docs/performance.md).
                 std::memcpy(dst.data_ptr(), read_data(src), bytes);
             }
             else
@@ -560,7 +562,10 @@ namespace detail
                 }
             }
             shape_type shape = xtl::make_sequence<shape_type>(sizes.size(), std::size_t(0));
-            std::copy(sizes.begin(), sizes.end(), shape.begin());
+            for (std::size_t k = 0; k < sizes.size(); ++k)  // not std::copy: a rank-0 shape's data() may be null
+            {
+                shape[k] = static_cast<std::size_t>(sizes[k]);
+            }
             translate_errors([&] { return what_of(r, t); }, [&] { out.resize(std::move(shape)); });
         }
         else

@@ -132,9 +132,11 @@ XTT_NAMESPACE_BEGIN
  * Like a NumPy array from `Tensor.numpy()`, a view points at the memory the
  * tensor had when the view was made: after `t.resize_()` reallocates it, the
  * view no longer sees the tensor (valid() is then false). In debug builds
- * (`NDEBUG` not defined, or `XTENSOR_TORCH_CHECK_VALIDITY=1`) every write
- * through the view and every xtensor expression that reads it check this and
- * throw conversion_error.
+ * (`NDEBUG` not defined, or `XTENSOR_TORCH_CHECK_VALIDITY=1`) assignments to
+ * the view (`=`, `+=`, ..., `fill`) and xtensor expressions that read it
+ * check this and throw conversion_error. Element access (`v(i, j)`, `v[...]`)
+ * and the view's iterators are not checked: call valid() where a resize_ can
+ * intervene.
  *
  * @tparam T the element type; `const T` for a read-only view.
  * @tparam N the rank, or xtt::dynamic.
@@ -416,7 +418,10 @@ inline tensor_view<T, N, L, W>::tensor_view(const at::Tensor& s, detail::write_b
         strides.resize(rank);
         backstrides.resize(rank);
     }
-    std::copy(sizes.begin(), sizes.end(), shape.begin());
+    for (std::size_t i = 0; i < rank; ++i)  // not std::copy: a rank-0 shape's data() may be null
+    {
+        shape[i] = static_cast<std::size_t>(sizes[i]);
+    }
     const std::int64_t numel = s.numel();
     xt::layout_type layout = L;
     std::size_t span = static_cast<std::size_t>(numel);
