@@ -219,6 +219,18 @@ TEST(edit, with_view_writes_back_unless_the_function_throws)
     EXPECT_TRUE(tensors_equal(h, iota({2, 3}, at::kHalf) + 1));  // discarded
 }
 
+// Every way to take the view by reference; by value does not compile, with
+// one message (tests/compile_fail/with_view_by_value.cpp).
+TEST(edit, with_view_takes_the_view_by_any_reference)
+{
+    at::Tensor t = iota({2, 3}, at::kFloat);
+    xtt::with_view<float, 2>(t, xtt::stage::none, [](auto&& v) { v += 1.f; });
+    xtt::with_view<float, 2>(t, xtt::stage::none, [](xtt::edit_view<float, 2>& v) { v *= 2.f; });
+    const float first = xtt::with_view<float, 2>(t, xtt::stage::none, [](const auto& v) { return v(0, 0); });
+    EXPECT_EQ(first, 2.f);
+    EXPECT_TRUE(tensors_equal(t, (iota({2, 3}, at::kFloat) + 1) * 2));
+}
+
 TEST(edit, a_failed_write_back_is_an_error_on_commit)
 {
     at::Tensor t = iota({2, 3}, at::kFloat);

@@ -1,4 +1,4 @@
-// Tests of version.hpp: the header and CMake agree on the version.
+// Tests of version.hpp (the header and CMake agree on the version) and of the platform the tests run on.
 // SPDX-License-Identifier: BSD-3-Clause
 #include <cstdint>
 #include <cstring>

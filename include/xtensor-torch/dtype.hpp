@@ -183,7 +183,8 @@ using cpp_type_t = typename cpp_type<S>::type;
 #define XTT_FOR_EACH_FLOAT8_E8M0_DTYPE(X)
 #endif
 
-/// Every dtype xtensor-torch can view, in ScalarType order of appearance. Not
+/// Every dtype xtensor-torch can view: the core ones, then those only newer
+/// LibTorch versions have (wide unsigned, float8 kinds). Not
 /// here, so refused with a message: the packed sub-byte dtypes
 /// (float4_e2m1fn_x2, uint1..7, int1..7) and the bits dtypes, which have no
 /// element type one can compute with.

@@ -173,17 +173,27 @@ inline edit_view<T, N, L> edit(const at::Tensor& t, stage policy)
 template <class T, std::size_t N, xt::layout_type L, class F>
 inline decltype(auto) with_view(const at::Tensor& t, stage policy, F&& f)
 {
-    edit_view<T, N, L> v = edit<T, N, L>(t, policy);
-    if constexpr (std::is_void_v<std::invoke_result_t<F&&, edit_view<T, N, L>&>>)
+    // A lambda that takes the view by value (`[](auto v)`) would need a copy,
+    // which an edit view can't have: it writes back once. One message, not the
+    // compiler's about a deleted constructor.
+    static_assert(std::is_invocable_v<F&&, edit_view<T, N, L>&>,
+                  "xtt::with_view<T, N, L>(t, policy, f): f must be callable with an xtt::edit_view<T, N, L>&; "
+                  "take the view by reference, e.g. [](auto& v) { ... } (an edit view can't be copied: it "
+                  "writes back once, when with_view returns)");
+    if constexpr (std::is_invocable_v<F&&, edit_view<T, N, L>&>)
     {
-        std::forward<F>(f)(v);
-        v.commit();
-    }
-    else
-    {
-        decltype(auto) result = std::forward<F>(f)(v);
-        v.commit();
-        return result;
+        edit_view<T, N, L> v = edit<T, N, L>(t, policy);
+        if constexpr (std::is_void_v<std::invoke_result_t<F&&, edit_view<T, N, L>&>>)
+        {
+            std::forward<F>(f)(v);
+            v.commit();
+        }
+        else
+        {
+            decltype(auto) result = std::forward<F>(f)(v);
+            v.commit();
+            return result;
+        }
     }
 }
 

@@ -161,7 +161,8 @@ inline bool would_copy(const at::Tensor& t,
  * true exactly when the conversion would succeed and take a copying step.
  *
  * `Target` is the type a conversion returns: an xtt::tensor_view (what
- * xtt::view returns), or one of the Eigen maps (xtt::eigen::matrix_map,
+ * xtt::view returns), an xtt::edit_view (what xtt::edit returns: a copy it
+ * would write back counts), or one of the Eigen maps (xtt::eigen::matrix_map,
  * tensor_map_type, sparse_matrix_map). Element type, rank, fixed sizes,
  * layout, strides and sparse layout all count, as in the conversion itself.
  * Never throws, never copies.
@@ -175,17 +176,6 @@ bool would_copy(const at::Tensor& t, stage policy = stage::none) noexcept;
 
 namespace detail
 {
-    /// Row-major strides are also column-major when at most one dim is longer than 1.
-    inline bool row_major_is_column_major(c10::IntArrayRef sizes) noexcept
-    {
-        return has_zero_size(sizes) || std::count_if(sizes.begin(), sizes.end(), [](std::int64_t s) { return s > 1; }) <= 1;
-    }
-
-    inline std::int64_t gcd(std::int64_t a, std::int64_t b) noexcept
-    {
-        return std::gcd(a, b);
-    }
-
     /// Tensors up to this many elements have their overlap decided exactly by
     /// listing their offsets, when the cheap rules can't decide.
     inline constexpr std::int64_t exact_overlap_limit = std::int64_t(1) << 16;
@@ -243,7 +233,7 @@ namespace detail
             // i = s2 / g, j = s1 / g.
             const auto [s1, n1] = dims[0];
             const auto [s2, n2] = dims[1];
-            const std::int64_t g = gcd(s1, s2);
+            const std::int64_t g = std::gcd(s1, s2);
             return s2 / g < n1 && s1 / g < n2;
         }
         if (numel > exact_overlap_limit)
@@ -477,11 +467,6 @@ namespace detail
         }
     }
 
-    inline bool copies(stage steps) noexcept
-    {
-        return (steps & ~stage::detach) != stage::none;
-    }
-
     /// The strides of the one copy staging makes of `t` (dense or not): the
     /// layout asked for, or, for any strides, `t`'s own when they are dense
     /// (as `.cpu()` keeps them), else row-major.
@@ -595,7 +580,7 @@ namespace detail
         {
             refuse_index_dtype(r, t, a.outer.scalar_type());
         }
-        if (!copies(copying) && !arrays_contiguous(a))
+        if ((copying & ~stage::detach) == stage::none && !arrays_contiguous(a))
         {
             need(stage::contiguous);
         }
@@ -932,7 +917,7 @@ namespace detail
 inline at::Tensor stage_tensor(const at::Tensor& t, stage policy, xt::layout_type layout, access mode)
 {
     const detail::request r = detail::stage_request(layout, mode);
-    if (detail::is_unfixable(t))
+    if (detail::is_unfixable(t))  // before stage_into, whose shortcut for a ready tensor checks nothing
     {
         detail::refuse_unfixable(r, t);
     }

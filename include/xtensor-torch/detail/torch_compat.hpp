@@ -10,15 +10,8 @@
 #include <c10/core/InferenceMode.h>
 #include <c10/util/complex.h>
 
-// TORCH_VERSION_MAJOR / TORCH_VERSION_MINOR; the header sits in LibTorch's
-// C++ API include directory, which find_package(Torch) puts on the path.
-#include <torch/version.h>
-
-#if !defined(TORCH_VERSION_MAJOR) || !defined(TORCH_VERSION_MINOR)
-#error "xtensor-torch: torch/version.h was not found; add LibTorch's include directories (find_package(Torch) does)"
-#elif TORCH_VERSION_MAJOR < 1 || (TORCH_VERSION_MAJOR == 1 && TORCH_VERSION_MINOR < 13)
-#error "xtensor-torch needs LibTorch 1.13 or newer"
-#endif
+// TORCH_VERSION_MAJOR / TORCH_VERSION_MINOR, and the check of the LibTorch version
+#include "../version.hpp"
 
 #define XTT_TORCH_AT_LEAST(major, minor) \
     (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))

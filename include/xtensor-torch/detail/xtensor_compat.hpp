@@ -1,6 +1,6 @@
 // The xtensor headers xtensor-torch needs, and its users' expressions most
 // often do (containers, math, printing), at their 0.26 / 0.27 paths or at the
-// flat 0.24 / 0.25 ones; and the xtensor versions xtensor-torch supports.
+// flat 0.24 / 0.25 ones (version.hpp checks which versions).
 // SPDX-License-Identifier: BSD-3-Clause
 #ifndef XTENSOR_TORCH_DETAIL_XTENSOR_COMPAT_HPP
 #define XTENSOR_TORCH_DETAIL_XTENSOR_COMPAT_HPP
@@ -39,8 +39,6 @@
 #include <xtensor/xtensor_config.hpp>
 #endif
 
-#if XTENSOR_VERSION_MAJOR == 0 && XTENSOR_VERSION_MINOR < 24
-#error "xtensor-torch needs xtensor 0.24 or newer"
-#endif
+#include "../version.hpp"  // checks the xtensor version
 
 #endif
