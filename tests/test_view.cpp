@@ -262,6 +262,47 @@ TEST(view, view_of_a_staged_temporary_outlives_it)
     EXPECT_EQ(c(3), std::complex<float>(3, -3));
 }
 
+TEST(view_expressions, outlive_the_view_variables_they_were_made_from)
+{
+    static_assert(std::is_same_v<xt::const_xclosure_t<xtt::tensor_view<const float, 2>&>, xtt::tensor_view<const float, 2>>);
+    static_assert(std::is_same_v<xt::xclosure_t<const xtt::tensor_view<float>&>, xtt::tensor_view<float>>);
+    static_assert(std::is_same_v<xt::const_xclosure_t<xtt::edit_view<float>&>, const xtt::edit_view<float>&>);
+
+    const at::Tensor a = iota({3, 4}, at::kFloat);
+    const at::Tensor b = iota({4}, at::kFloat) * 10;
+    // views taken by value, expressions returned lazily: the parameters are gone when they are read
+    const auto add = [](auto x, auto y) { return x + y; };
+    const auto affine = [](auto x) { return xt::exp(x) * 2.f + 1.f; };
+    const auto row_sums = [](auto x) { return xt::sum(x, {1}); };
+    const auto rows = [](auto x) { return xt::strided_view(x, {1, xt::all()}); };
+
+    const auto sum = add(xtt::view<const float, 2>(a), xtt::view<const float, 1>(b));
+    const xt::xtensor<float, 2> evaluated = sum;
+    EXPECT_TRUE(at::equal(xtt::to_torch(evaluated), a + b));
+    const auto e = affine(xtt::view<const float, 2>(a));
+    EXPECT_TRUE(at::allclose(xtt::to_torch(e), at::exp(a) * 2 + 1));
+    const xt::xtensor<float, 1> sums = row_sums(xtt::view<const float, 2>(a));
+    EXPECT_TRUE(at::equal(xtt::to_torch(sums), a.sum(1)));
+    const xt::xtensor<float, 1> row = rows(xtt::view<const float, 2>(a));
+    EXPECT_TRUE(at::equal(xtt::to_torch(row), a[1]));
+
+    // an expression keeps its views' memory alive, as the views do
+    const auto doubled = [] {
+        at::Tensor t = iota({5}, at::kDouble);
+        auto v = xtt::view<double, 1>(t);
+        return v * 2.0;
+    }();
+    const xt::xtensor<double, 1> d = doubled;
+    EXPECT_EQ(d(4), 8);
+
+    // a write through an xt::view of a named view still lands in the tensor
+    at::Tensor w = at::zeros({2, 3}, at::kFloat);
+    auto vw = xtt::view<float, 2>(w);
+    xt::view(vw, 1, xt::all()) = xt::xtensor<float, 1>{1, 2, 3};
+    xt::strided_view(vw, {0, xt::all()}) += 5.f;
+    EXPECT_TRUE(at::equal(w, at::tensor({5.f, 5.f, 5.f, 1.f, 2.f, 3.f}).reshape({2, 3})));
+}
+
 TEST(view, copies_and_moves_of_a_view_keep_the_storage_alive)
 {
     std::vector<xtt::tensor_view<float, 1>> views;

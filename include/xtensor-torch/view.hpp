@@ -110,6 +110,37 @@ namespace xt
     struct xiterable_inner_types<xtt::tensor_view<T, N, L, W>> : xcontainer_iterable_types<xtt::tensor_view<T, N, L, W>>
     {
     };
+
+    // An xtensor expression (`a + b`, `xt::exp(a)`, `xt::sum(a)`, ...) holds a
+    // named view by value, not by reference as it holds a container: a view is
+    // a handle, so the copy is cheap and shares the memory, and an expression
+    // returned from a function that took its views by value, as in
+    // `[](auto a, auto b) { return a + b; }`, does not refer to dead
+    // parameters. An edit view can't be copied; expressions hold it by
+    // reference, as they hold containers.
+    template <class T, std::size_t N, layout_type L>
+    struct xclosure<xtt::tensor_view<T, N, L, false>&, void>
+    {
+        using type = xtt::tensor_view<T, N, L, false>;
+    };
+
+    template <class T, std::size_t N, layout_type L>
+    struct xclosure<const xtt::tensor_view<T, N, L, false>&, void>
+    {
+        using type = xtt::tensor_view<T, N, L, false>;
+    };
+
+    template <class T, std::size_t N, layout_type L>
+    struct const_xclosure<xtt::tensor_view<T, N, L, false>&, void>
+    {
+        using type = xtt::tensor_view<T, N, L, false>;
+    };
+
+    template <class T, std::size_t N, layout_type L>
+    struct const_xclosure<const xtt::tensor_view<T, N, L, false>&, void>
+    {
+        using type = xtt::tensor_view<T, N, L, false>;
+    };
 }
 
 XTT_NAMESPACE_BEGIN
