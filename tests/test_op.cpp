@@ -96,7 +96,8 @@ TEST(op, the_kernel_has_the_aten_signature)
 
 TEST(op, registers_with_torch_library_and_runs_through_the_dispatcher)
 {
-    const auto& schema = c10::Dispatcher::singleton().findSchemaOrThrow("xtt_test_ops::add", "").schema();
+    const c10::OperatorHandle handle = c10::Dispatcher::singleton().findSchemaOrThrow("xtt_test_ops::add", "");
+    const c10::FunctionSchema& schema = handle.schema();
     EXPECT_EQ(schema.arguments().size(), 2u);
     EXPECT_EQ(schema.returns().size(), 1u);
     const at::Tensor a = iota({2, 3}, at::kDouble);

@@ -18,32 +18,37 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def load(args):
-    """Loads the operators by the route asked for; torch.ops.xtt_ops then has them."""
+    """Loads the operators by the route asked for; torch.ops.xtt_ops then has them.
+    Returns the Python module of the setup.py and JIT routes (None for the CMake one)."""
     if args.library:
         torch.ops.load_library(args.library)
-        return
+        return None
     if args.module_dir:
         sys.path.insert(0, args.module_dir)
-        import xtt_ops_setup  # noqa: F401 (importing it registers the operators)
+        import xtt_ops_setup  # importing it registers the operators
 
-        return
+        return xtt_ops_setup
     from torch.utils import cpp_extension
+
+    sys.path.insert(0, HERE)
+    from cxx_standard import cxx_standard_flag
 
     include = os.path.join(HERE, "..", "..", "include")
     build_dir = args.build_dir or tempfile.mkdtemp(prefix="xtt_ops_jit_")
     os.makedirs(build_dir, exist_ok=True)  # load() expects the folder to exist
-    cpp_extension.load(
+    return cpp_extension.load(
         name="xtt_ops_jit",
         sources=[os.path.join(HERE, "ops.cpp"), os.path.join(HERE, "module.cpp")],
         extra_include_paths=[os.path.abspath(include)],
-        # torch 1.13's tools pass -std=c++14; xtensor-torch needs C++17
-        extra_cflags=["-std=c++17", "-O1"],
+        # C++17 (torch 1.13's tools pass -std=c++14), C++20 for LibTorch 2.14
+        extra_cflags=[cxx_standard_flag(), "-O1"],
         build_directory=build_dir,
         verbose=False,
     )
 
 
 ops = None
+module = None
 
 
 class Operators(unittest.TestCase):
@@ -150,8 +155,60 @@ class Operators(unittest.TestCase):
         torch.testing.assert_close(scripted(a, x, b), a * x + b)
 
 
+class BoundFunctionChecks:
+    """The functions module.cpp binds with pybind11, taking xtt::tensor_views:
+    run for the routes that build a Python module (setup.py, JIT)."""
+
+    def test_a_read_only_view_shares_any_strides(self):
+        x = torch.rand(4, 5, dtype=torch.float64)
+        torch.testing.assert_close(module.row_sums(x), x.sum(1))
+        torch.testing.assert_close(module.row_sums(x.t()), x.t().sum(1))
+        torch.testing.assert_close(module.row_sums(x=x[1:, ::2]), x[1:, ::2].sum(1))
+
+    def test_the_convert_pass_stages_and_the_noconvert_pass_never_copies(self):
+        x = torch.rand(3, 4)
+        self.assertEqual(module.row_major_address(x), x.data_ptr())
+        self.assertEqual(module.row_major_address_noconvert(x), x.data_ptr())
+        self.assertNotEqual(module.row_major_address(x.t()), x.data_ptr())  # a contiguous copy
+        with self.assertRaises(TypeError):
+            module.row_major_address_noconvert(x.t())  # no copy: the overload does not match
+        w = torch.rand(2, 3, dtype=torch.float64, requires_grad=True)
+        torch.testing.assert_close(module.row_sums(w), w.detach().sum(1))  # read in place (stage::detach)
+
+    def test_a_refused_tensor_raises_type_error_with_our_message(self):
+        with self.assertRaisesRegex(TypeError, "xtensor-torch: can't view cpu int64 \\[2, 3\\].*its dtype is int64"):
+            module.row_sums(torch.arange(6).reshape(2, 3))
+        with self.assertRaisesRegex(TypeError, "rank"):
+            module.row_sums(torch.rand(3, dtype=torch.float64))
+        with self.assertRaises(TypeError):
+            module.row_sums("not a tensor")
+
+    def test_a_writable_view_writes_in_place_and_counts_the_write(self):
+        base = torch.rand(4, 6)
+        x = base.t()[1:4]  # transposed and offset: shared
+        expected = x * 3
+        pointer, version = x.data_ptr(), x._version
+        module.scale_(x, 3.0)
+        torch.testing.assert_close(x, expected)
+        self.assertEqual(x.data_ptr(), pointer)
+        self.assertGreater(x._version, version)
+
+    def test_a_writable_view_never_copies(self):
+        leaf = torch.rand(3, requires_grad=True)
+        with self.assertRaisesRegex(TypeError, "requires grad"):
+            module.scale_(leaf, 2.0)
+        with torch.no_grad():
+            expected = leaf * 2
+            module.scale_(leaf, 2.0)
+        torch.testing.assert_close(leaf.detach(), expected)
+        with self.assertRaisesRegex(TypeError, "its dtype is float64"):
+            module.scale_(torch.rand(3, dtype=torch.float64), 2.0)
+        with self.assertRaisesRegex(TypeError, "overlap"):
+            module.scale_(torch.rand(1, 3).expand(2, 3), 2.0)
+
+
 def main():
-    global ops
+    global ops, module
     parser = argparse.ArgumentParser()
     parser.add_argument("--library", help="the operator library built with CMake")
     parser.add_argument("--jit", action="store_true", help="build the operators with torch.utils.cpp_extension.load")
@@ -166,8 +223,10 @@ def main():
         # the JIT and setup.py routes would build and test the host's code instead
         sys.exit(f"test_extension.py: this Python runs on {platform.machine()}, the build is for {args.machine}: "
                  "it would test code built for this machine, not the build's")
-    load(args)
+    module = load(args)
     ops = torch.ops.xtt_ops
+    if module is not None:
+        globals()["BoundFunctions"] = type("BoundFunctions", (BoundFunctionChecks, unittest.TestCase), {})
     torch.manual_seed(0)
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 

@@ -133,6 +133,16 @@ namespace detail
         using type = std::invoke_result_t<const F&, V&...>;
     };
 
+    template <class V>
+    struct is_edit_view : std::false_type
+    {
+    };
+
+    template <class T, std::size_t N, xt::layout_type L>
+    struct is_edit_view<tensor_view<T, N, L, true>> : std::true_type
+    {
+    };
+
     /// `at::Tensor(const at::Tensor&, ...)` with K tensors, its return type still open.
     template <class R, std::size_t K, class = std::make_index_sequence<K>>
     struct op_tensors_in;
@@ -181,7 +191,7 @@ namespace detail
     };
 
     /// The ATen type an operator returns for what `f` returns: a tuple of tensors for a tuple, a tensor otherwise.
-    template <class V, class = void>
+    template <class V>
     struct op_aten_result
     {
         using type = at::Tensor;
@@ -201,6 +211,20 @@ namespace detail
         using type = std::tuple<tensor<V>...>;
     };
 
+    // Only where `f` takes the views: otherwise the static_assert in op_maker speaks.
+    template <bool Found, class F, class Views, std::size_t K>
+    struct op_implicit_signature
+    {
+        using type = void();
+    };
+
+    template <class F, class Views, std::size_t K>
+    struct op_implicit_signature<true, F, Views, K>
+    {
+        using result = typename op_aten_result<std::decay_t<typename op_invoke_result<F, Views>::type>>::type;
+        using type = op_tensors_in_t<result, K>;
+    };
+
     /// The ATen signature of `f` without one given: K tensors in, its result mapped to ATen.
     template <class F, class T, class Ranks>
     struct op_implicit
@@ -208,9 +232,8 @@ namespace detail
         static constexpr std::size_t arity =
             rank_count(Ranks{}) > 0 ? rank_count(Ranks{}) : op_arity<F, T, Ranks>();
         static constexpr bool found = arity <= op_max_arity && op_takes_v<F, T, Ranks, arity>;
-        using views = op_args_t<T, Ranks, op_tensors_in_t<void, found ? arity : 0>>;
-        using result = typename op_aten_result<std::decay_t<typename op_invoke_result<F, views>::type>>::type;
-        using type = op_tensors_in_t<result, arity>;
+        using type = typename op_implicit_signature<found, F, op_args_t<T, Ranks, op_tensors_in_t<void, found ? arity : 0>>,
+                                                    arity>::type;
     };
 
     /// A tensor for what `f` returned: a tensor passes, an xtensor expression or container becomes a new tensor.
@@ -307,7 +330,7 @@ namespace detail
             else
             {
                 const at::Tensor& lead = std::get<params::first_tensor()>(std::forward_as_tuple(args...));
-                if (!lead.defined() || is_unfixable(lead))
+                if (!lead.defined())
                 {
                     return run<T0>(args...);  // the view refuses it, with the reason
                 }
@@ -316,60 +339,78 @@ namespace detail
                 {
                     return run<T0>(args...);
                 }
-                return dispatch<Ts...>(s, args...);
+                return dispatch<Ts...>(s, lead, args...);
             }
         }
 
     private:
         template <class... Rest>
-        R dispatch(at::ScalarType s, Args&... args) const
+        R dispatch(at::ScalarType s, const at::Tensor& lead, Args&... args) const
         {
             if constexpr (sizeof...(Rest) == 0)
             {
-                if (!allows(m_policy, stage::cast))
+                if (!allows(m_policy, stage::cast) && !is_unfixable(lead))  // else the view refuses it, with the reason
                 {
-                    refuse_op_dtype<T0, Ts...>(std::get<params::first_tensor()>(std::forward_as_tuple(args...)));
+                    refuse_op_dtype<T0, Ts...>(lead);
                 }
                 return run<T0>(args...);  // cast into the first element type
             }
             else
             {
-                return dispatch_one<Rest...>(s, args...);
+                return dispatch_one<Rest...>(s, lead, args...);
             }
         }
 
         template <class T, class... Rest>
-        R dispatch_one(at::ScalarType s, Args&... args) const
+        R dispatch_one(at::ScalarType s, const at::Tensor& lead, Args&... args) const
         {
             if (s == scalar_type_v<T>)
             {
                 return run<T>(args...);
             }
-            return dispatch<Rest...>(s, args...);
+            return dispatch<Rest...>(s, lead, args...);
         }
 
         template <class T>
         R run(Args&... args) const
         {
-            check_args<T>(std::index_sequence_for<Args...>{}, args...);
-            auto views = make_args<T>(std::index_sequence_for<Args...>{}, args...);
+            constexpr auto all = std::index_sequence_for<Args...>{};
+            check_args<T>(all, args...);
+            return call<T>(all, args...);
+        }
+
+        template <class T, std::size_t... I>
+        R call(std::index_sequence<I...>, Args&... args) const
+        {
+            using views = op_args_t<T, Ranks, R(Args...)>;
+            return finish<std::tuple_element_t<I, views>...>(std::forward_as_tuple(args...), make_arg<T, I, Args>(args)...);
+        }
+
+        // The views are parameters made in place from make_arg's results: not
+        // moved into a tuple, and so not moved at all (a view of dynamic rank
+        // moves its shape element by element, which costs more than a copy).
+        // The dtypes were checked in order; of two tensors a view refuses for
+        // another reason, the compiler's argument order picks the one named.
+        template <class... V>
+        R finish(std::tuple<Args&...> args, V... views) const
+        {
             static_assert(std::is_void_v<R> || std::is_same_v<R, at::Tensor&> ||
-                              !std::is_void_v<decltype(std::apply(m_f, views))>,
+                              !std::is_void_v<decltype(m_f(views...))>,
                           "xtt::op: f returns nothing, but the signature returns a value; return the result, or "
                           "make the signature's return type void (or at::Tensor& for an in-place operator)");
             if constexpr (std::is_void_v<R> || std::is_same_v<R, at::Tensor&>)
             {
-                std::apply(m_f, views);
-                commit(views, std::index_sequence_for<Args...>{});
+                m_f(views...);
+                (commit_one(views), ...);
                 if constexpr (!std::is_void_v<R>)
                 {
-                    return first_written(args...);
+                    return std::apply(first_written, args);
                 }
             }
             else
             {
-                R result = op_result<R>(std::apply(m_f, views));  // evaluated before a staged copy is written back
-                commit(views, std::index_sequence_for<Args...>{});
+                R result = op_result<R>(m_f(views...));  // before a copy is written back
+                (commit_one(views), ...);
                 return result;
             }
         }
@@ -386,11 +427,11 @@ namespace detail
             if constexpr (op_tensor_v<A>)
             {
                 const at::Tensor& t = a;
-                if (!t.defined() || is_unfixable(t))
+                if (!t.defined())
                 {
                     return;  // the view refuses it
                 }
-                if (t.scalar_type() != scalar_type_v<T> && !allows(m_policy, stage::cast))
+                if (t.scalar_type() != scalar_type_v<T> && !allows(m_policy, stage::cast) && !is_unfixable(t))
                 {
                     const std::string_view d = dtype_name(scalar_type_v<T>);
                     fail("run an xtt::op on " + describe(t) + " (argument " + std::to_string(i) + ")",
@@ -413,18 +454,16 @@ namespace detail
             }
         }
 
-        template <class T, std::size_t... I>
-        auto make_args(std::index_sequence<I...>, Args&... args) const
-        {
-            return op_args_t<T, Ranks, R(Args...)>(make_arg<T, I, Args>(args)...);
-        }
-
         template <class T, std::size_t I, class A, class V>
         decltype(auto) make_arg(V& a) const
         {
             constexpr std::size_t n = rank_at(Ranks{}, params::ordinal(I));
             if constexpr (op_reads_v<A>)
             {
+                if (m_policy == stage::detach)
+                {
+                    return view<const T, n>(a, stage::detach);  // the default, with its checks folded at compile time
+                }
                 return view<const T, n>(a, m_policy);
             }
             else if constexpr (op_writes_v<A>)
@@ -437,16 +476,10 @@ namespace detail
             }
         }
 
-        template <class Views, std::size_t... I>
-        static void commit(Views& views, std::index_sequence<I...>)
-        {
-            (commit_one<Args>(std::get<I>(views)), ...);
-        }
-
-        template <class A, class V>
+        template <class V>
         static void commit_one(V& v)
         {
-            if constexpr (op_writes_v<A>)
+            if constexpr (is_edit_view<V>::value)
             {
                 v.commit();
             }
@@ -504,7 +537,10 @@ namespace detail
                               "xtt::op<Ts...>(f): f is not callable with 0 to xtt::op_max_arity read-only views "
                               "(xtt::tensor_view<const T>) of the first element type; give the signature, e.g. "
                               "xtt::op<at::Tensor(const at::Tensor&, double), float>(f)");
-                return make_op<typename probe::type, Ranks, Ts...>(std::forward<F>(f), policy);
+                if constexpr (probe::found)
+                {
+                    return make_op<typename probe::type, Ranks, Ts...>(std::forward<F>(f), policy);
+                }
             }
             else
             {

@@ -670,6 +670,12 @@ namespace
             report("borrow/as_tensor/16", "borrow/baseline_from_blob_deleter/16", 1.2);
             report("borrow/as_tensor/1048576", "borrow/baseline_from_blob_deleter/1048576", 1.2);
             report("borrow/as_tensor/16", "borrow/at_from_blob/16", 0);
+            for (const char* n : {"16", "65536"})
+            {
+                const auto at = [&](const char* name) { return std::string(name) + "/" + n; };
+                report(at("op/adapted"), at("op/baseline_by_hand"), 1.1);
+                report(at("op/adapted"), at("op/aten_add"), 0);
+            }
             report("eigen/map", "eigen/baseline_map+handle", 2);
             report("eigen/product_map/real_time", "eigen/baseline_product_owned/real_time", 1.1);
             report("eigen/product_packed_map/real_time", "eigen/baseline_product_owned/real_time", 1.1);

@@ -45,6 +45,11 @@ source_dir=$(cd "$(dirname "$0")/../.." && pwd)
 stacks_dir=${XTT_STACKS_DIR:-/var/cache/xtensor-torch/stacks}
 packages=(cmake ninja-build g++ libtorch-dev libxtensor-dev xtl-dev libxsimd-dev libeigen3-dev libgtest-dev
           libbenchmark-dev)
+if [ "$leg" = sid ]; then
+  # the extension example's Python tests (operators, pybind11 casters) against
+  # the newest torch too: its Python package, and what its extension tools build with
+  packages+=(python3-torch python3-dev python3-setuptools pybind11-dev)
+fi
 
 # The suite inside a leg: the "stack" workflow preset builds into build/stack-<leg>.
 suite_commands() {
