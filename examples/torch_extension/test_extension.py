@@ -174,6 +174,8 @@ class BoundFunctionChecks:
             module.row_major_address_noconvert(x.t())  # no copy: the overload does not match
         w = torch.rand(2, 3, dtype=torch.float64, requires_grad=True)
         torch.testing.assert_close(module.row_sums(w), w.detach().sum(1))  # read in place (stage::detach)
+        g = torch.rand(2, 3, requires_grad=True)
+        self.assertEqual(module.row_major_address_noconvert(g), g.data_ptr())  # detach copies nothing
 
     def test_a_refused_tensor_raises_type_error_with_our_message(self):
         with self.assertRaisesRegex(TypeError, "xtensor-torch: can't view cpu int64 \\[2, 3\\].*its dtype is int64"):

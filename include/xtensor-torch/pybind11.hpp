@@ -27,7 +27,8 @@ namespace pybind11::detail
      * for the call and after, if the function keeps the view).
      *
      * - `tensor_view<const T, N, L>`: pybind11's first (no-convert) pass takes
-     *   only a tensor the view can share; its convert pass (an argument
+     *   only a tensor the view can share (xtt::stage::detach: one that
+     *   requires grad is read in place); its convert pass (an argument
      *   without `.noconvert()`) may stage a copy with xtt::stage::all (to the
      *   CPU, resolved conj / neg bits, dense, contiguous for a static layout).
      * - `tensor_view<T, N, L>` (writable): never a copy, which would lose the
@@ -77,7 +78,9 @@ namespace pybind11::detail
                 return false;
             }
             at::Tensor t = cast_op<at::Tensor&&>(std::move(tensor_caster));
-            const xtt::stage policy = writable || !convert ? xtt::stage::none : xtt::stage::all;
+            // reading a tensor that requires grad takes no copy (stage::detach);
+            // writing through one would go around autograd
+            const xtt::stage policy = writable ? xtt::stage::none : convert ? xtt::stage::all : xtt::stage::detach;
             try
             {
                 if constexpr (writable)
