@@ -116,7 +116,7 @@ class Operators(unittest.TestCase):
 
     def test_an_int64_input_raises_our_message(self):
         x = torch.arange(6).reshape(2, 3)
-        with self.assertRaises(Exception) as caught:
+        with self.assertRaises(ValueError) as caught:
             ops.mul_add(x, x, x)
         message = str(caught.exception)
         self.assertIn("xtensor-torch: can't run an xtt::op on cpu int64 [2, 3]", message)
@@ -124,21 +124,21 @@ class Operators(unittest.TestCase):
 
     def test_mixed_dtypes_raise_our_message(self):
         a = torch.rand(2, 3)
-        with self.assertRaises(Exception) as caught:
+        with self.assertRaises(ValueError) as caught:
             ops.mul_add(a, a.double(), a)
         message = str(caught.exception)
         self.assertIn("(argument 1)", message)
         self.assertIn("the operator runs in float32", message)
 
     def test_a_wrong_rank_raises_our_message(self):
-        with self.assertRaises(Exception) as caught:
+        with self.assertRaises(ValueError) as caught:
             ops.softmax_forward(torch.rand(4))
         self.assertIn("rank", str(caught.exception))
 
     def test_an_in_place_write_to_a_tensor_that_requires_grad_is_refused(self):
         x = torch.rand(3, requires_grad=True)
         one = torch.tensor(1.0)
-        with self.assertRaises(Exception) as caught:
+        with self.assertRaises(ValueError) as caught:
             ops.mul_add_(x, one, one)
         self.assertIn("autograd can't see a write through a view", str(caught.exception))
         with torch.no_grad():
