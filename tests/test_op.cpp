@@ -298,6 +298,18 @@ TEST(op, an_exception_from_f_leaves_copies_unwritten)
     EXPECT_TRUE(tensors_equal(d, iota({3}, at::kDouble)));
 }
 
+TEST(op, lazy_results_outlive_the_callables_parameters)
+{
+    // by value: operators and reducers hold the views by value
+    const auto by_value = xtt::op<float>([](auto a, auto b) { return xt::sum(a * b, {1}) + 1.f; });
+    // by const reference: an xt::view refers to the adapter's own view, alive until the result is evaluated
+    const auto row = xtt::op<at::Tensor(const at::Tensor&, int64_t), float>(
+        [](const auto& a, int64_t i) { return xt::view(a, static_cast<std::size_t>(i), xt::all()); });
+    const at::Tensor t = iota({3, 4}, at::kFloat);
+    EXPECT_TRUE(tensors_equal(by_value(t, t), (t * t).sum(1) + 1));
+    EXPECT_TRUE(tensors_equal(row(t.t(), 2), t.t()[2]));
+}
+
 TEST(op, the_kernel_is_a_copyable_value)
 {
     auto copy = add;

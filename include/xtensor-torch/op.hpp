@@ -609,7 +609,9 @@ namespace detail
  *
  * @tparam A [Signature,] [xtt::ranks<N...>,] the element types.
  * @param f a callable taking views, e.g. a generic lambda; it may take them
- *        by value (`auto a`: a view is a handle) or by const reference.
+ *        by value (`auto a`: a view is a handle) or by const reference; an
+ *        `xt::view` of a parameter refers to it, so return one only of a
+ *        parameter taken by const reference (docs/extensions.md).
  * @param policy the staging steps each view may take (default stage::detach).
  * @return a function object with the signature, copyable, safe to call from
  *         several threads at once when `f` is.

@@ -117,7 +117,8 @@ namespace xt
     // returned from a function that took its views by value, as in
     // `[](auto a, auto b) { return a + b; }`, does not refer to dead
     // parameters. An edit view can't be copied; expressions hold it by
-    // reference, as they hold containers.
+    // reference, as they hold containers. (`xt::view(v, ...)` takes its
+    // argument through xtl::closure_type, not xclosure: by reference.)
     template <class T, std::size_t N, layout_type L>
     struct xclosure<xtt::tensor_view<T, N, L, false>&, void>
     {
