@@ -180,5 +180,11 @@ TEST(hostile, a_view_of_a_256_mib_tensor_costs_no_copy)
     }
     const std::int64_t grew = peak_resident_bytes() - before;
     EXPECT_EQ(largest, 4.f);
-    EXPECT_LT(grew, std::int64_t(16) << 20) << "peak memory grew by " << (grew >> 20) << " MiB";
+    std::int64_t allowed = std::int64_t(16) << 20;  // a copy would be 256 MiB
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer checks a shadow byte for every 8 bytes read, and some
+    // kernels count the shadow pages the first read maps: 32 MiB here
+    allowed += n * std::int64_t(sizeof(float)) / 8;
+#endif
+    EXPECT_LT(grew, allowed) << "peak memory grew by " << (grew >> 20) << " MiB";
 }
