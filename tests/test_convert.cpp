@@ -1,7 +1,9 @@
 // Tests of convert.hpp: owning copies torch -> xtensor, evaluation, adoption
 // and borrowing xtensor -> torch, ownership and round trips.
 // SPDX-License-Identifier: BSD-3-Clause
+#include <array>
 #include <atomic>
+#include <cstring>
 #include <vector>
 
 
@@ -547,10 +549,19 @@ TYPED_TEST(convert_typed, permuted_copies_match_aten)
         {"channels_last", iota({2, 19, 17, 23}, dtype_of<T>).contiguous(at::MemoryFormat::ChannelsLast)},
         {"column_major", column_major(iota({33, 18, 5}, dtype_of<T>))},
         {"size_one_dims", iota({1, 40, 1, 24}, dtype_of<T>).permute({3, 2, 1, 0})},
+        // three channels: short rows on one side (the kernel's narrow paths), both ways
+        {"nhwc_to_nchw_c3", iota({2, 3, 9, 11}, dtype_of<T>).contiguous(at::MemoryFormat::ChannelsLast)},
+        {"nchw_to_nhwc_c3", iota({2, 3, 9, 11}, dtype_of<T>).permute({0, 2, 3, 1})},
+        {"batched_transpose", iota({3, 70, 90}, dtype_of<T>).transpose(1, 2)},
+        {"permuted5", iota({2, 3, 5, 7, 11}, dtype_of<T>).permute({0, 3, 1, 4, 2})},
+        {"offset_transpose", iota({40, 30}, dtype_of<T>).narrow(0, 3, 35).narrow(1, 1, 27).contiguous().t()},
+        {"more_than_a_block", iota({300, 1100}, dtype_of<T>).t()},
     };
+    const int threads = at::get_num_threads();
     for (const auto& [name, t] : cases)
     {
         SCOPED_TRACE(name);
+        at::set_num_threads(name == "more_than_a_block" || name == "batched_transpose" ? 2 : threads);  // split over threads too
         EXPECT_TRUE(values_equal(xtt::to_xarray<T>(t), t));  // into fresh memory
         xt::xarray<T> existing = xt::xarray<T>::from_shape(std::vector<std::size_t>(t.sizes().begin(), t.sizes().end()));
         xtt::copy_to(t, existing);  // into memory written before
@@ -568,42 +579,138 @@ TYPED_TEST(convert_typed, permuted_copies_match_aten)
             EXPECT_TRUE(tensors_equal(target, t));
         }
     }
+    at::set_num_threads(threads);
 }
 
 TEST(convert, transpose_kernels_agree_with_element_by_element)
 {
+    // every path of the tile loop: whole tiles (with and without the next
+    // tile's prefetch, to the right and down), partial tiles in either
+    // direction, remainders of the register blocks, several blocks of tiles,
+    // a row range that starts inside a tile; strides that are powers of two
+    // or not; plain and non-temporal stores (aligned or not)
     const auto check = [](auto tag) {
         using U = decltype(tag);
-        for (const auto& [rows, cols] : std::vector<std::pair<std::int64_t, std::int64_t>>{
-                 {1, 1}, {7, 9}, {8, 8}, {16, 16}, {33, 70}, {129, 17}, {600, 530}})
+        constexpr std::int64_t TA = xtt::detail::transpose_tile<U>::a;
+        constexpr std::int64_t TB = xtt::detail::transpose_tile<U>::b;
+        constexpr std::int64_t S = xtt::detail::transpose_tile<U>::block;
+        const std::vector<std::array<std::int64_t, 4>> cases = {
+            // rows, cols, extra source stride, extra destination stride
+            {1, 1, 0, 0}, {7, 9, 3, 5}, {8, 8, 0, 0}, {16, 16, 1, 0}, {33, 70, 0, 3},
+            {TA, TB, 0, 0}, {2 * TA, 3 * TB, 0, 0}, {TA + 1, TB - 1, 2, 1}, {3 * TA - 5, 2 * TB + 7, 0, 0},
+            {S + TA, 2 * TB, 0, 0}, {2 * TA, S + TB + 3, 1, 1}, {S + 3, S + 5, 0, 0}};
+        for (const auto& [rows, cols, extra_s, extra_d] : cases)
         {
-            const std::int64_t lds = rows + 3;
-            const std::int64_t ldd = cols + 5;
+            const std::int64_t lds = rows + extra_s;
+            const std::int64_t ldd = cols + extra_d;
             std::vector<U> src(static_cast<std::size_t>(lds * cols));
-            for (std::size_t i = 0; i < src.size(); ++i)
+            auto* bytes = reinterpret_cast<unsigned char*>(src.data());
+            for (std::size_t i = 0; i < src.size() * sizeof(U); ++i)
             {
-                src[i] = static_cast<U>(i * 2654435761u);
+                bytes[i] = static_cast<unsigned char>((i * 2654435761u) >> 13);
             }
-            std::vector<U> expected(static_cast<std::size_t>(ldd * rows), U(0));
-            std::vector<U> got = expected;
+            std::vector<U> expected(static_cast<std::size_t>(ldd * rows));
+            std::memset(static_cast<void*>(expected.data()), 0, expected.size() * sizeof(U));
             xtt::detail::transpose_scalar(src.data(), lds, expected.data(), ldd, rows, cols);
-            xtt::detail::transpose_rows(src.data(), lds, got.data(), ldd, 0, rows, cols);
-            EXPECT_EQ(got, expected) << sizeof(U) << "-byte, " << rows << "x" << cols;
-#if XTT_HAS_X86_KERNELS
-            if constexpr (sizeof(U) >= 4)
+            for (const bool stream : {false, true})
             {
-                if (xtt::detail::cpu_has_avx2())
+                for (const std::int64_t a0 : {std::int64_t(0), std::min<std::int64_t>(rows - 1, 5)})
                 {
-                    std::fill(got.begin(), got.end(), U(0));
-                    xtt::detail::transpose_rows_avx2(src.data(), lds, got.data(), ldd, 0, rows, cols);
-                    EXPECT_EQ(got, expected) << "AVX2, " << sizeof(U) << "-byte, " << rows << "x" << cols;
+                    std::vector<U> got = expected;
+                    std::memset(static_cast<void*>(got.data() + a0 * ldd), 0, static_cast<std::size_t>((rows - a0) * ldd) * sizeof(U));
+                    xtt::detail::transpose_rows(src.data(), lds, got.data(), ldd, a0, rows, cols, stream);
+                    xtt::detail::streaming_stores_done(stream);
+                    EXPECT_TRUE(got == expected) << sizeof(U) << "-byte, " << rows << "x" << cols << " from row " << a0
+                                                 << (stream ? ", streamed" : "");
+#if XTT_HAS_X86_KERNELS
+                    if constexpr (sizeof(U) >= 4)
+                    {
+                        if (xtt::detail::cpu_has_avx2())
+                        {
+                            std::memset(static_cast<void*>(got.data() + a0 * ldd), 0, static_cast<std::size_t>((rows - a0) * ldd) * sizeof(U));
+                            xtt::detail::transpose_rows_avx2(src.data(), lds, got.data(), ldd, a0, rows, cols, stream);
+                            xtt::detail::streaming_stores_done(stream);
+                            EXPECT_TRUE(got == expected) << "AVX2, " << sizeof(U) << "-byte, " << rows << "x" << cols
+                                                         << " from row " << a0 << (stream ? ", streamed" : "");
+                        }
+                    }
+#endif
                 }
             }
-#endif
         }
     };
     check(std::uint8_t{});
     check(std::uint16_t{});
     check(std::uint32_t{});
     check(std::uint64_t{});
+    check(xtt::detail::bytes16{});
+}
+
+TEST(convert, narrow_transposes_agree_with_element_by_element)
+{
+    // a side of 1 to 16 elements (interleaving or splitting that many rows),
+    // and 17 (the tiles again); destination or source rows adjacent or not;
+    // long sides shorter and longer than a chunk of the narrow kernels
+    const auto check = [](auto tag) {
+        using U = decltype(tag);
+        for (std::int64_t c = 1; c <= xtt::detail::narrow_transpose + 1; ++c)
+        {
+            for (const std::int64_t n : {std::int64_t(1), std::int64_t(37), std::int64_t(5000)})
+            {
+                for (const std::int64_t gap : {std::int64_t(0), std::int64_t(2)})
+                {
+                    for (const bool short_destination_rows : {true, false})
+                    {
+                        // short_destination_rows: a < n, b < c; else a < c, b < n
+                        const std::int64_t rows = short_destination_rows ? n : c;
+                        const std::int64_t cols = short_destination_rows ? c : n;
+                        const std::int64_t lds = rows + gap;
+                        const std::int64_t ldd = cols + gap;
+                        std::vector<U> src(static_cast<std::size_t>(lds * cols));
+                        auto* bytes = reinterpret_cast<unsigned char*>(src.data());
+                        for (std::size_t i = 0; i < src.size() * sizeof(U); ++i)
+                        {
+                            bytes[i] = static_cast<unsigned char>((i * 2654435761u) >> 11);
+                        }
+                        std::vector<U> expected(static_cast<std::size_t>(ldd * rows));
+                        std::memset(static_cast<void*>(expected.data()), 0, expected.size() * sizeof(U));
+                        std::vector<U> got = expected;
+                        xtt::detail::transpose_scalar(src.data(), lds, expected.data(), ldd, rows, cols);
+                        for (const bool stream : {false, true})
+                        {
+                            std::memset(static_cast<void*>(got.data()), 0, got.size() * sizeof(U));
+                            xtt::detail::transpose_part(src.data(), lds, got.data(), ldd, 0, rows, cols, stream);
+                            xtt::detail::streaming_stores_done(stream);
+                            EXPECT_TRUE(got == expected) << sizeof(U) << "-byte, " << rows << "x" << cols << ", lds " << lds
+                                                         << ", ldd " << ldd << (stream ? ", streamed" : "");
+                        }
+                    }
+                }
+            }
+        }
+    };
+    check(std::uint8_t{});
+    check(std::uint16_t{});
+    check(std::uint32_t{});
+    check(std::uint64_t{});
+    check(xtt::detail::bytes16{});
+}
+
+TEST(convert, permutations_fold_dims_that_continue_a_side)
+{
+    // NHWC -> NCHW is C x (H * W), one transpose per image, not H of C x W
+    const at::Tensor src = iota({4, 3, 8, 5}, at::kFloat).contiguous(at::MemoryFormat::ChannelsLast);
+    const at::Tensor dst = at::empty(src.sizes(), src.options());
+    xtt::detail::transpose_plan plan;
+    ASSERT_TRUE(xtt::detail::plan_transpose(src, dst, plan));
+    EXPECT_EQ(plan.rows, 3);
+    EXPECT_EQ(plan.cols, 8 * 5);
+    EXPECT_EQ(plan.batch_sizes.size(), 1u);
+    // and a batch of transposes whose batch dim continues nothing stays a batch
+    const at::Tensor batched = iota({6, 10, 12}, at::kFloat).transpose(1, 2);
+    const at::Tensor out = at::empty(batched.sizes(), batched.options());
+    ASSERT_TRUE(xtt::detail::plan_transpose(batched, out, plan));
+    EXPECT_EQ(plan.rows, 12);  // the source's rows: its dim 1, read as sizes [6, 12, 10]
+    EXPECT_EQ(plan.cols, 10);
+    EXPECT_EQ(plan.batch_sizes.size(), 1u);
 }

@@ -71,11 +71,34 @@ namespace detail
 
     /*
      * The transposing copy: dst[a * ldd + b] = src[b * lds + a] for a < rows,
-     * b < cols, elements of 1, 2, 4 or 8 bytes moved as unsigned integers.
-     * Tiles bound the memory both sides touch at a time; inside a tile, a
-     * register transpose (SSE2, or AVX2 where the CPU has it) moves k x k
-     * blocks, and the edges go element by element.
+     * b < cols, elements of 1, 2, 4, 8 or 16 bytes moved as unsigned integers
+     * (16: as a pair of them).
+     *
+     * Each tile of TA x TB elements goes through a small buffer: register
+     * transposes (SSE2, or AVX2 where the CPU has it) read it from the source,
+     * TB rows of TA elements, and write it into the buffer; the buffer's TA
+     * rows of TB elements are then stored into the destination, each as one
+     * run (non-temporal stores of whole cache lines when the destination is
+     * large). So each row of either side is touched in runs of 128-512 bytes
+     * and never twice, whatever its stride: the cache-set and TLB conflicts of
+     * power-of-two strides, which evicted a tile before its lines were used
+     * up, have nothing left to evict. Source rows 8 ahead (into the next
+     * tile) are prefetched while a tile is moved, and tiles are visited in
+     * blocks of about 4 KiB a side, so that the pages a block touches stay in
+     * the TLB. Sizes measured: docs/performance.md, "The copy sweep"
+     * (tests/benchmarks/sweep_benchmarks.cpp).
      */
+    struct bytes16
+    {
+        std::uint64_t lo;
+        std::uint64_t hi;
+
+        friend bool operator==(const bytes16& a, const bytes16& b) noexcept
+        {
+            return a.lo == b.lo && a.hi == b.hi;
+        }
+    };
+
     template <class U>
     inline void transpose_scalar(const U* src, std::int64_t lds, U* dst, std::int64_t ldd, std::int64_t rows,
                                  std::int64_t cols) noexcept
@@ -87,6 +110,84 @@ namespace detail
                 dst[a * ldd + b] = src[b * lds + a];
             }
         }
+    }
+
+    /// Tile sizes in elements: TA along the source's rows (its runs), TB along
+    /// the destination's, and the block of tiles visited together (a side).
+    template <class U>
+    struct transpose_tile
+    {
+        static constexpr std::int64_t a = sizeof(U) <= 2 ? 64 : 256 / static_cast<std::int64_t>(sizeof(U));
+        static constexpr std::int64_t b = (sizeof(U) <= 4 ? 512 : 256) / static_cast<std::int64_t>(sizeof(U));
+        static constexpr std::int64_t block = std::min<std::int64_t>(1024, 4096 / static_cast<std::int64_t>(sizeof(U)));
+        static constexpr std::int64_t prefetch_distance = 8;  // rows ahead
+    };
+
+    /// Destinations from this size on are written with non-temporal stores:
+    /// they would not stay in the cache, and reading them in first (to write
+    /// part of a line) costs a third of the traffic. Below it the copy and
+    /// what reads it next run from the cache (measured: 16-byte elements at
+    /// 4 MiB take 1.5x as long streamed, 0.7x at 16 MiB).
+    inline constexpr std::size_t streaming_store_threshold = std::size_t(8) << 20;
+
+    /// Copies `bytes` from the buffer `src` into `dst`; with `stream`, the whole
+    /// cache lines among them with non-temporal stores.
+    inline void store_run(void* dst, const void* src, std::size_t bytes, bool stream) noexcept
+    {
+        auto* d = static_cast<char*>(dst);
+        const auto* s = static_cast<const char*>(src);
+#if XTT_HAS_X86_KERNELS
+        const std::size_t head = (64 - reinterpret_cast<std::uintptr_t>(d) % 64) % 64;
+        if (stream && bytes >= head + 64)
+        {
+            std::memcpy(d, s, head);  // a line shared with the run before: a plain store
+            std::size_t o = head;
+            for (; o + 64 <= bytes; o += 64)
+            {
+                for (std::size_t q = 0; q < 64; q += 16)
+                {
+                    _mm_stream_si128(reinterpret_cast<__m128i*>(d + o + q),
+                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + o + q)));
+                }
+            }
+            std::memcpy(d + o, s + o, bytes - o);
+            return;
+        }
+#else
+        static_cast<void>(stream);
+#endif
+        std::memcpy(d, s, bytes);
+    }
+
+    /// store_run of a whole tile row, from a 64-byte aligned buffer.
+    template <std::size_t Bytes>
+    inline void store_tile_row(void* dst, const void* src, bool stream) noexcept
+    {
+#if XTT_HAS_X86_KERNELS
+        if (stream && reinterpret_cast<std::uintptr_t>(dst) % 64 == 0)
+        {
+            auto* d = static_cast<char*>(dst);
+            const auto* s = static_cast<const char*>(src);
+            for (std::size_t o = 0; o < Bytes; o += 16)
+            {
+                _mm_stream_si128(reinterpret_cast<__m128i*>(d + o), _mm_load_si128(reinterpret_cast<const __m128i*>(s + o)));
+            }
+            return;
+        }
+#endif
+        store_run(dst, src, Bytes, stream);
+    }
+
+    inline void streaming_stores_done(bool stream) noexcept
+    {
+#if XTT_HAS_X86_KERNELS
+        if (stream)
+        {
+            _mm_sfence();  // non-temporal stores are ordered before whatever reads the destination next
+        }
+#else
+        static_cast<void>(stream);
+#endif
     }
 
 #if XTT_HAS_X86_KERNELS
@@ -162,6 +263,11 @@ namespace detail
         _mm_storeu_pd(reinterpret_cast<double*>(dst + ldd), _mm_unpackhi_pd(r0, r1));
     }
 
+    inline void transpose_1x1(const bytes16* src, std::int64_t, bytes16* dst, std::int64_t) noexcept
+    {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_loadu_si128(reinterpret_cast<const __m128i*>(src)));
+    }
+
     __attribute__((target("avx2"), always_inline)) inline void transpose_8x8_avx2(const std::uint32_t* src, std::int64_t lds,
                                                                    std::uint32_t* dst, std::int64_t ldd) noexcept
     {
@@ -207,45 +313,96 @@ namespace detail
         _mm256_storeu_pd(reinterpret_cast<double*>(dst + 2 * ldd), _mm256_permute2f128_pd(t0, t2, 0x31));
         _mm256_storeu_pd(reinterpret_cast<double*>(dst + 3 * ldd), _mm256_permute2f128_pd(t1, t3, 0x31));
     }
+
+    __attribute__((target("avx2"), always_inline)) inline void transpose_2x2_avx2(const bytes16* src, std::int64_t lds,
+                                                                   bytes16* dst, std::int64_t ldd) noexcept
+    {
+        const __m256d r0 = _mm256_loadu_pd(reinterpret_cast<const double*>(src));
+        const __m256d r1 = _mm256_loadu_pd(reinterpret_cast<const double*>(src + lds));
+        _mm256_storeu_pd(reinterpret_cast<double*>(dst), _mm256_permute2f128_pd(r0, r1, 0x20));
+        _mm256_storeu_pd(reinterpret_cast<double*>(dst + ldd), _mm256_permute2f128_pd(r0, r1, 0x31));
+    }
 #endif
 
-    /// Tiles of 2 KiB rows (512 x 512 floats): the fastest of 16 to 4096
-    /// elements measured for 4096 x 4096 floats (tests/benchmarks, copy/transposed).
-    template <class U>
-    inline constexpr std::int64_t transpose_tile_length = 2048 / static_cast<std::int64_t>(sizeof(U));
-
     /*
-     * Rows [a0, a1) of the transpose, tile by tile: k x k register blocks,
-     * scalar edges. A macro rather than a template, so that the AVX2 variants
-     * are compiled for AVX2 and their register transposes inline (a template
-     * instance does not take its caller's target).
+     * Rows [a0, a1) of the transpose, block by block and tile by tile, through
+     * the tile buffer (see above). A macro rather than a template, so that the
+     * AVX2 variants are compiled for AVX2 and their register transposes inline
+     * (a template instance does not take its caller's target).
      */
-#define XTT_TRANSPOSE_ROWS(NAME, ATTRIBUTES, U, K, BLOCK)                                                       \
-    ATTRIBUTES inline void NAME(const U* src, std::int64_t lds, U* dst, std::int64_t ldd, std::int64_t a0,      \
-                                std::int64_t a1, std::int64_t cols) noexcept                                    \
-    {                                                                                                            \
-        constexpr std::int64_t T = transpose_tile_length<U>;                                                     \
-        for (std::int64_t a = a0; a < a1; a += T)                                                                \
-        {                                                                                                        \
-            const std::int64_t rows = std::min(T, a1 - a);                                                       \
-            const std::int64_t full_rows = rows - rows % (K);                                                    \
-            for (std::int64_t b = 0; b < cols; b += T)                                                           \
-            {                                                                                                    \
-                const std::int64_t tile_cols = std::min(T, cols - b);                                            \
-                const std::int64_t full_cols = tile_cols - tile_cols % (K);                                      \
-                const U* s = src + b * lds + a;                                                                  \
-                U* d = dst + a * ldd + b;                                                                        \
-                for (std::int64_t i = 0; i < full_rows; i += (K))                                                \
-                {                                                                                                \
-                    for (std::int64_t j = 0; j < full_cols; j += (K))                                            \
-                    {                                                                                            \
-                        BLOCK(s + j * lds + i, lds, d + i * ldd + j, ldd);                                       \
-                    }                                                                                            \
-                }                                                                                                \
-                transpose_scalar(s + full_cols * lds, lds, d + full_cols, ldd, full_rows, tile_cols - full_cols); \
-                transpose_scalar(s + full_rows, lds, d + full_rows * ldd, ldd, rows - full_rows, tile_cols);     \
-            }                                                                                                    \
-        }                                                                                                        \
+#define XTT_TRANSPOSE_ROWS(NAME, ATTRIBUTES, U, K, BLOCK)                                                          \
+    ATTRIBUTES inline void NAME(const U* src, std::int64_t lds, U* dst, std::int64_t ldd, std::int64_t a0,         \
+                                std::int64_t a1, std::int64_t cols, bool stream) noexcept                          \
+    {                                                                                                               \
+        constexpr std::int64_t TA = transpose_tile<U>::a;                                                          \
+        constexpr std::int64_t TB = transpose_tile<U>::b;                                                          \
+        constexpr std::int64_t S = transpose_tile<U>::block;                                                       \
+        constexpr std::int64_t PD = transpose_tile<U>::prefetch_distance;                                          \
+        alignas(64) U buffer[TA * TB];                                                                              \
+        for (std::int64_t B = 0; B < cols; B += S)                                                                  \
+        {                                                                                                           \
+            const std::int64_t b_end = std::min(cols, B + S);                                                       \
+            for (std::int64_t A = a0; A < a1; A += S)                                                               \
+            {                                                                                                       \
+                const std::int64_t a_end = std::min(a1, A + S);                                                     \
+                for (std::int64_t b = B; b < b_end; b += TB)                                                        \
+                {                                                                                                   \
+                    const std::int64_t tb = std::min(TB, b_end - b);                                                \
+                    for (std::int64_t a = A; a < a_end; a += TA)                                                    \
+                    {                                                                                               \
+                        const std::int64_t ta = std::min(TA, a_end - a);                                            \
+                        const U* s = src + b * lds + a;                                                             \
+                        U* d = dst + a * ldd + b;                                                                   \
+                        if (ta == TA && tb == TB)                                                                   \
+                        {                                                                                           \
+                            /* the next tile of this block: to the right, or the first of the next rows */         \
+                            const bool right = a + 2 * TA <= a_end;                                                 \
+                            const bool down = !right && a + TA >= a_end && b + 2 * TB <= b_end;                     \
+                            const U* next = right ? s + TA : down ? src + (b + TB) * lds + A : nullptr;             \
+                            for (std::int64_t j = 0; j < TB; j += (K))                                              \
+                            {                                                                                       \
+                                for (std::int64_t r = j + PD; r < j + PD + (K); ++r)                    \
+                                {                                                                                   \
+                                    const U* row = r < TB ? s + r * lds : next != nullptr ? next + (r - TB) * lds : nullptr; \
+                                    if (row != nullptr && r < 2 * TB)                                               \
+                                    {                                                                               \
+                                        const char* p = reinterpret_cast<const char*>(row);                         \
+                                        for (std::int64_t o = 0; o < TA * std::int64_t(sizeof(U)); o += 64)         \
+                                        {                                                                           \
+                                            __builtin_prefetch(p + o);                                              \
+                                        }                                                                           \
+                                    }                                                                               \
+                                }                                                                                   \
+                                for (std::int64_t i = 0; i < TA; i += (K))                                          \
+                                {                                                                                   \
+                                    BLOCK(s + j * lds + i, lds, buffer + i * TB + j, TB);                           \
+                                }                                                                                   \
+                            }                                                                                       \
+                            for (std::int64_t r = 0; r < TA; ++r)                                                   \
+                            {                                                                                       \
+                                store_tile_row<TB * sizeof(U)>(d + r * ldd, buffer + r * TB, stream);               \
+                            }                                                                                       \
+                            continue;                                                                               \
+                        }                                                                                           \
+                        const std::int64_t fa = ta - ta % (K);                                                      \
+                        const std::int64_t fb = tb - tb % (K);                                                      \
+                        for (std::int64_t j = 0; j < fb; j += (K))                                                  \
+                        {                                                                                           \
+                            for (std::int64_t i = 0; i < fa; i += (K))                                              \
+                            {                                                                                       \
+                                BLOCK(s + j * lds + i, lds, buffer + i * TB + j, TB);                               \
+                            }                                                                                       \
+                        }                                                                                           \
+                        transpose_scalar(s + fb * lds, lds, buffer + fb, TB, fa, tb - fb);                          \
+                        transpose_scalar(s + fa, lds, buffer + fa * TB, TB, ta - fa, tb);                           \
+                        for (std::int64_t r = 0; r < ta; ++r)                                                       \
+                        {                                                                                           \
+                            store_run(d + r * ldd, buffer + r * TB, static_cast<std::size_t>(tb) * sizeof(U), stream); \
+                        }                                                                                           \
+                    }                                                                                               \
+                }                                                                                                   \
+            }                                                                                                       \
+        }                                                                                                           \
     }
 
 #if XTT_HAS_X86_KERNELS
@@ -253,8 +410,10 @@ namespace detail
     XTT_TRANSPOSE_ROWS(transpose_rows, , std::uint16_t, 8, transpose_8x8)
     XTT_TRANSPOSE_ROWS(transpose_rows, , std::uint32_t, 4, transpose_4x4)
     XTT_TRANSPOSE_ROWS(transpose_rows, , std::uint64_t, 2, transpose_2x2)
+    XTT_TRANSPOSE_ROWS(transpose_rows, , bytes16, 1, transpose_1x1)
     XTT_TRANSPOSE_ROWS(transpose_rows_avx2, __attribute__((target("avx2"))), std::uint32_t, 8, transpose_8x8_avx2)
     XTT_TRANSPOSE_ROWS(transpose_rows_avx2, __attribute__((target("avx2"))), std::uint64_t, 4, transpose_4x4_avx2)
+    XTT_TRANSPOSE_ROWS(transpose_rows_avx2, __attribute__((target("avx2"))), bytes16, 2, transpose_2x2_avx2)
 
     inline bool cpu_has_avx2() noexcept
     {
@@ -262,7 +421,7 @@ namespace detail
         return has;
     }
 #else
-    // no register transposes: tiles of single elements
+    // no register transposes: blocks of single elements
     template <class U>
     inline void transpose_1x1(const U* src, std::int64_t, U* dst, std::int64_t) noexcept
     {
@@ -272,25 +431,142 @@ namespace detail
     XTT_TRANSPOSE_ROWS(transpose_rows, , std::uint16_t, 1, transpose_1x1)
     XTT_TRANSPOSE_ROWS(transpose_rows, , std::uint32_t, 1, transpose_1x1)
     XTT_TRANSPOSE_ROWS(transpose_rows, , std::uint64_t, 1, transpose_1x1)
+    XTT_TRANSPOSE_ROWS(transpose_rows, , bytes16, 1, transpose_1x1)
 #endif
 #undef XTT_TRANSPOSE_ROWS
+
+    /*
+     * Transposes with a side too short for tiles (the 3 channels of an image):
+     * C short rows on one side are C interleaved streams on the other. Both
+     * sides are walked in order; with C known at compile time the loops
+     * unroll and vectorize. (Tiles would store runs of C elements, or read
+     * them, one call at a time: slower than ATen.)
+     */
+    inline constexpr std::int64_t narrow_transpose = 16;
+
+    // g++ vectorizes the unrolled interleaving loops at -O3 only (2-3x faster);
+    // clang does at -O2 already
+#if defined(__GNUC__) && !defined(__clang__)
+#define XTT_VECTORIZE __attribute__((optimize("O3")))
+#else
+#define XTT_VECTORIZE
+#endif
+
+    /// dst[a * ldd + b] = src[b * lds + a] for a in [a0, a1), b < C: C source
+    /// rows interleaved into destination rows of C elements.
+    template <int C, class U>
+    XTT_VECTORIZE inline void interleave_rows(const U* src, std::int64_t lds, U* dst, std::int64_t ldd, std::int64_t a0,
+                                              std::int64_t a1, bool stream) noexcept
+    {
+        constexpr std::int64_t chunk = 4096 / C;
+        alignas(64) U buffer[chunk * C];
+        for (std::int64_t a = a0; a < a1; a += chunk)
+        {
+            const std::int64_t n = std::min(chunk, a1 - a);
+            U* out = ldd == C ? dst + a * ldd : buffer;  // contiguous destination rows: written in place
+            const U* s = src + a;
+#if XTT_HAS_X86_KERNELS
+            if constexpr (sizeof(U) == 16)
+            {
+                if (stream && out != buffer && reinterpret_cast<std::uintptr_t>(out) % 16 == 0)
+                {
+                    for (std::int64_t i = 0; i < n; ++i)
+                    {
+                        for (int b = 0; b < C; ++b)
+                        {
+                            _mm_stream_si128(reinterpret_cast<__m128i*>(out + i * C + b),
+                                             _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + b * lds + i)));
+                        }
+                    }
+                    continue;
+                }
+            }
+#endif
+            for (std::int64_t i = 0; i < n; ++i)
+            {
+                for (int b = 0; b < C; ++b)
+                {
+                    out[i * C + b] = s[b * lds + i];
+                }
+            }
+            if (ldd != C)
+            {
+                for (std::int64_t i = 0; i < n; ++i)
+                {
+                    std::memcpy(dst + (a + i) * ldd, buffer + i * C, sizeof(U) * C);
+                }
+            }
+        }
+    }
+
+    /// dst[a * ldd + b] = src[b * lds + a] for a < C, b < cols: source rows of
+    /// C elements split into C destination rows.
+    template <int C, class U>
+    XTT_VECTORIZE inline void deinterleave_rows(const U* src, std::int64_t lds, U* dst, std::int64_t ldd, std::int64_t cols) noexcept
+    {
+        for (std::int64_t b = 0; b < cols; ++b)
+        {
+            for (int a = 0; a < C; ++a)
+            {
+                dst[a * ldd + b] = src[b * lds + a];
+            }
+        }
+    }
+
+#undef XTT_VECTORIZE
+
+    template <class U>
+    inline void transpose_narrow(const U* src, std::int64_t lds, U* dst, std::int64_t ldd, std::int64_t a0,
+                                 std::int64_t a1, std::int64_t cols, bool stream) noexcept
+    {
+        if (cols <= narrow_transpose)
+        {
+            switch (cols)
+            {
+#define XTT_NARROW(C) case C: interleave_rows<C>(src, lds, dst, ldd, a0, a1, stream); return;
+                XTT_NARROW(1) XTT_NARROW(2) XTT_NARROW(3) XTT_NARROW(4) XTT_NARROW(5) XTT_NARROW(6) XTT_NARROW(7)
+                XTT_NARROW(8) XTT_NARROW(9) XTT_NARROW(10) XTT_NARROW(11) XTT_NARROW(12) XTT_NARROW(13)
+                XTT_NARROW(14) XTT_NARROW(15) XTT_NARROW(16)
+#undef XTT_NARROW
+                default:
+                    return;
+            }
+        }
+        src += a0;
+        dst += a0 * ldd;
+        switch (a1 - a0)
+        {
+#define XTT_NARROW(C) case C: deinterleave_rows<C>(src, lds, dst, ldd, cols); return;
+            XTT_NARROW(1) XTT_NARROW(2) XTT_NARROW(3) XTT_NARROW(4) XTT_NARROW(5) XTT_NARROW(6) XTT_NARROW(7)
+            XTT_NARROW(8) XTT_NARROW(9) XTT_NARROW(10) XTT_NARROW(11) XTT_NARROW(12) XTT_NARROW(13)
+            XTT_NARROW(14) XTT_NARROW(15) XTT_NARROW(16)
+#undef XTT_NARROW
+            default:
+                return;
+        }
+    }
 
     /// Rows [a0, a1) of dst[a * ldd + b] = src[b * lds + a], elements of sizeof(U) bytes.
     template <class U>
     inline void transpose_part(const U* src, std::int64_t lds, U* dst, std::int64_t ldd, std::int64_t a0,
-                               std::int64_t a1, std::int64_t cols) noexcept
+                               std::int64_t a1, std::int64_t cols, bool stream) noexcept
     {
+        if (cols <= narrow_transpose || a1 - a0 <= narrow_transpose)
+        {
+            transpose_narrow(src, lds, dst, ldd, a0, a1, cols, stream);
+            return;
+        }
 #if XTT_HAS_X86_KERNELS
         if constexpr (sizeof(U) >= 4)
         {
             if (cpu_has_avx2())
             {
-                transpose_rows_avx2(src, lds, dst, ldd, a0, a1, cols);
+                transpose_rows_avx2(src, lds, dst, ldd, a0, a1, cols, stream);
                 return;
             }
         }
 #endif
-        transpose_rows(src, lds, dst, ldd, a0, a1, cols);
+        transpose_rows(src, lds, dst, ldd, a0, a1, cols, stream);
     }
 
     /*
@@ -318,7 +594,7 @@ namespace detail
             return false;
         }
         const std::size_t itemsize = c10::elementSize(src.scalar_type());
-        if ((itemsize != 1 && itemsize != 2 && itemsize != 4 && itemsize != 8) || src.numel() < 2
+        if ((itemsize != 1 && itemsize != 2 && itemsize != 4 && itemsize != 8 && itemsize != 16) || src.numel() < 2
             || !src.is_non_overlapping_and_dense() || !dst.is_non_overlapping_and_dense())
         {
             return false;
@@ -347,14 +623,45 @@ namespace detail
         plan.batch_sizes.clear();
         plan.src_strides.clear();
         plan.dst_strides.clear();
+        // Another dim that continues the source's rows (or the destination's)
+        // in both layouts makes them longer instead of adding a batch dim:
+        // NHWC -> NCHW is C x (H * W), not H transposes of C x W.
+        dim_vector others;
         for (std::int64_t i = 0; i < src.dim(); ++i)
         {
             if (i != s_in && i != d_in && src.size(i) > 1)
             {
-                plan.batch_sizes.push_back(src.size(i));
-                plan.src_strides.push_back(src.stride(i));
-                plan.dst_strides.push_back(dst.stride(i));
+                others.push_back(i);
             }
+        }
+        for (bool merged = true; merged;)
+        {
+            merged = false;
+            for (auto it = others.begin(); it != others.end(); ++it)
+            {
+                const std::int64_t i = *it;
+                if (src.stride(i) == plan.rows && dst.stride(i) == plan.rows * plan.ldd)
+                {
+                    plan.rows *= src.size(i);
+                }
+                else if (dst.stride(i) == plan.cols && src.stride(i) == plan.cols * plan.lds)
+                {
+                    plan.cols *= src.size(i);
+                }
+                else
+                {
+                    continue;
+                }
+                others.erase(it);
+                merged = true;
+                break;
+            }
+        }
+        for (const std::int64_t i : others)
+        {
+            plan.batch_sizes.push_back(src.size(i));
+            plan.src_strides.push_back(src.stride(i));
+            plan.dst_strides.push_back(dst.stride(i));
         }
         return true;
     }
@@ -369,7 +676,11 @@ namespace detail
             batches *= n;
         }
         const std::int64_t units = batches * p.rows;  // (batch, source-inner index) pairs
-        const std::int64_t grain = std::max<std::int64_t>(transpose_tile_length<U>, (std::int64_t(1) << 18) / std::max<std::int64_t>(p.cols, 1));
+        const bool stream = static_cast<std::size_t>(units * p.cols) * sizeof(U) >= streaming_store_threshold;
+        // at least a row of tiles, and 256 KiB, a thread
+        const std::int64_t grain = std::max<std::int64_t>(transpose_tile<U>::a,
+                                                          (std::int64_t(1) << 18) / static_cast<std::int64_t>(sizeof(U))
+                                                              / std::max<std::int64_t>(p.cols, 1));
         const auto work = [&](std::int64_t begin, std::int64_t end) {
             while (begin < end)
             {
@@ -385,9 +696,10 @@ namespace detail
                     src_offset += index * p.src_strides[k];
                     dst_offset += index * p.dst_strides[k];
                 }
-                transpose_part(src + src_offset, p.lds, dst + dst_offset, p.ldd, a0, a1, p.cols);
+                transpose_part(src + src_offset, p.lds, dst + dst_offset, p.ldd, a0, a1, p.cols, stream);
                 begin += a1 - a0;
             }
+            streaming_stores_done(stream);
         };
         if (at::get_num_threads() > 1 && units > grain)
         {
@@ -421,8 +733,11 @@ namespace detail
             case 4:
                 run_transpose(static_cast<const std::uint32_t*>(s), static_cast<std::uint32_t*>(d), plan);
                 break;
-            default:
+            case 8:
                 run_transpose(static_cast<const std::uint64_t*>(s), static_cast<std::uint64_t*>(d), plan);
+                break;
+            default:
+                run_transpose(static_cast<const bytes16*>(s), static_cast<bytes16*>(d), plan);
                 break;
         }
         return true;
