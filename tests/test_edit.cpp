@@ -151,6 +151,28 @@ TEST(edit, a_shared_edit_counts_the_write_for_autograd)
     EXPECT_GT(t._version(), before);
 }
 
+TEST(edit, a_staged_write_back_counts_one_write)
+{
+    // a permutation of the same dtype lands with the library's copy kernel, a
+    // cast with copy_: each moves the version counter on once, as copy_ does
+    for (const bool cast : {false, true})
+    {
+        SCOPED_TRACE(cast ? "cast" : "permuted");
+        const at::Tensor base = iota({37, 53}, cast ? at::kHalf : at::kFloat);
+        const at::Tensor t = base.t();
+        at::Tensor expected = t.to(at::kFloat) * 2;
+        const auto before = t._version();
+        {
+            auto v = xtt::edit<float, 2, xt::layout_type::row_major>(t, xtt::stage::contiguous | xtt::stage::cast);
+            EXPECT_FALSE(v.shares());
+            v *= 2.f;
+            EXPECT_EQ(t._version(), before);  // nothing lands before the end
+        }
+        EXPECT_EQ(t._version(), before + 1);
+        EXPECT_TRUE(tensors_equal(t, expected.to(t.scalar_type())));
+    }
+}
+
 TEST(edit, a_tensor_that_requires_grad_is_written_back_through_autograd)
 {
     const at::Tensor x = iota({4}, at::kDouble).requires_grad_();

@@ -753,9 +753,15 @@ namespace detail
         }
         translate_errors([&] { return "write an edit view back into " + describe(m_target); },
                          [&] {
-                             if (m_copy.defined())
+                             // copy_ casts, crosses devices, counts the write and records it for
+                             // autograd; where there is nothing to record (a host tensor of the
+                             // copy's dtype that autograd does not follow), a permutation lands
+                             // with the library's copy kernel, counted as copy_ counts it
+                             const bool plain = m_copy.defined() && !m_target.requires_grad()
+                                                && !m_target._fw_grad(/* level */ 0).defined();
+                             if (m_copy.defined() && !(plain && transposed_copy(m_copy, m_target)))
                              {
-                                 m_target.copy_(m_copy);  // casts, crosses devices, counts (and records) the write
+                                 m_target.copy_(m_copy);
                              }
                              else
                              {
