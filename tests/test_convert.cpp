@@ -3,7 +3,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstring>
+#include <future>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
 #include <vector>
 
 
@@ -713,4 +719,65 @@ TEST(convert, permutations_fold_dims_that_continue_a_side)
     EXPECT_EQ(plan.rows, 12);  // the source's rows: its dim 1, read as sizes [6, 12, 10]
     EXPECT_EQ(plan.cols, 10);
     EXPECT_EQ(plan.batch_sizes.size(), 1u);
+}
+
+TEST(convert, copies_split_over_threads_without_openmp)
+{
+    // the test binaries, as most users' code, are not compiled with -fopenmp, so
+    // the chunks go to ATen's inter-op pool and the calling thread
+    const int threads = at::get_num_threads();
+    at::set_num_threads(3);
+    std::vector<std::atomic<int>> covered(1000);
+    std::mutex mutex;
+    std::set<std::thread::id> ids;
+    xtt::detail::parallel_chunks(1000, 100, [&](std::int64_t begin, std::int64_t end) {
+        {
+            const std::lock_guard<std::mutex> lock(mutex);
+            ids.insert(std::this_thread::get_id());
+        }
+        for (std::int64_t i = begin; i < end; ++i)
+        {
+            ++covered[static_cast<std::size_t>(i)];
+        }
+        // the caller holds its first chunk until a pool thread has taken one
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (begin == 0 && std::chrono::steady_clock::now() < until)
+        {
+            {
+                const std::lock_guard<std::mutex> lock(mutex);
+                if (ids.size() > 1)
+                {
+                    break;
+                }
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    });
+    EXPECT_TRUE(std::all_of(covered.begin(), covered.end(), [](const auto& c) { return c.load() == 1; }));
+    EXPECT_GT(ids.size(), 1u);
+    // an exception in any chunk reaches the caller, after every claimed chunk ended
+    EXPECT_THROW(xtt::detail::parallel_chunks(1000, 100,
+                                              [](std::int64_t begin, std::int64_t) {
+                                                  if (begin > 0)
+                                                  {
+                                                      throw std::runtime_error("chunk");
+                                                  }
+                                              }),
+                 std::runtime_error);
+    // called from a pool thread, with every chunk claimable by the caller: no deadlock
+    std::promise<std::int64_t> sum;
+    at::launch([&] {
+        std::atomic<std::int64_t> s{0};
+        xtt::detail::parallel_chunks(1000, 10, [&](std::int64_t begin, std::int64_t end) { s += end - begin; });
+        sum.set_value(s.load());
+    });
+    auto result = sum.get_future();
+    ASSERT_EQ(result.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    EXPECT_EQ(result.get(), 1000);
+    // and a transpose large enough to split matches ATen
+    const at::Tensor big = iota({700, 900}, at::kFloat).t();
+    xt::xarray<float> existing = xt::zeros<float>({900, 700});
+    xtt::copy_to(big, existing);
+    EXPECT_TRUE(values_equal(existing, big));
+    at::set_num_threads(threads);
 }

@@ -16,6 +16,7 @@
 
 #include "detail/config.hpp"
 #include "detail/fast_copy.hpp"
+#include "detail/parallel.hpp"
 #include "detail/torch_memory.hpp"
 #include "dtype.hpp"
 #include "error.hpp"
@@ -455,7 +456,7 @@ namespace detail
     {
         auto* d = static_cast<char*>(dst);
         const auto* s = static_cast<const char*>(src);
-        at::parallel_for(0, static_cast<std::int64_t>(bytes), std::int64_t(1) << 20, [&](std::int64_t begin, std::int64_t end) {
+        parallel_chunks(static_cast<std::int64_t>(bytes), std::int64_t(1) << 20, [&](std::int64_t begin, std::int64_t end) {
             std::memcpy(d + begin, s + begin, static_cast<std::size_t>(end - begin));
         });
     }

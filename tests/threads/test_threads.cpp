@@ -85,3 +85,40 @@ TEST(threads, views_copies_edits_and_adoption_across_threads)
     EXPECT_EQ(wrong.load(), 0);
     EXPECT_TRUE(at::equal(shared, at::full({threads, width}, 2.f * rounds)));
 }
+
+TEST(threads, copies_split_over_the_pool_from_many_threads)
+{
+    // several threads at once make copies that each split over ATen's inter-op
+    // pool (the transposing kernel, and memcpy into existing memory)
+    const int saved = at::get_num_threads();
+    at::set_num_threads(3);
+    const at::Tensor source = at::arange(600 * 700, at::kFloat).reshape({600, 700});
+    const at::Tensor expected = source.t().contiguous();
+    std::atomic<int> wrong{0};
+    const auto work = [&] {
+        for (int r = 0; r < 4; ++r)
+        {
+            xt::xarray<float> transposed = xtt::to_xarray<float>(source.t());
+            xt::xarray<float> existing = xt::zeros<float>({700, 600});
+            xtt::copy_to(source.t(), existing);  // the kernel into memory written before
+            xt::xarray<float> flat = xt::zeros<float>({600, 700});
+            xtt::copy_to(source, flat);  // bytes, in chunks
+            if (!at::equal(xtt::as_tensor(transposed), expected) || !at::equal(xtt::as_tensor(existing), expected)
+                || !at::equal(xtt::as_tensor(flat), source))
+            {
+                ++wrong;
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int k = 0; k < 3; ++k)
+    {
+        pool.emplace_back(work);
+    }
+    for (auto& t : pool)
+    {
+        t.join();
+    }
+    at::set_num_threads(saved);
+    EXPECT_EQ(wrong.load(), 0);
+}

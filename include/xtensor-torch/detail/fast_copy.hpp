@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "config.hpp"
+#include "parallel.hpp"
 #include "torch_memory.hpp"
 
 #if defined(__linux__)
@@ -701,14 +702,7 @@ namespace detail
             }
             streaming_stores_done(stream);
         };
-        if (at::get_num_threads() > 1 && units > grain)
-        {
-            at::parallel_for(0, units, grain, work);
-        }
-        else
-        {
-            work(0, units);
-        }
+        parallel_chunks(units, grain, work);
     }
 
     /// Copies src into dst with the transposing kernel, if the copy is one
