@@ -66,7 +66,7 @@ suite_commands() {
   echo "cmake --workflow --preset stack"
   if [ "$bench" -eq 1 ]; then
     echo "cmake --preset bench -B build/bench-$leg && cmake --build build/bench-$leg"
-    echo "ctest --test-dir build/bench-$leg -R '^benchmarks\$' -V"
+    echo "ctest --test-dir build/bench-$leg -R '^(benchmarks|sweep)\$' -V"
   fi
 }
 
