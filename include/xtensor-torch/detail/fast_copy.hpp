@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 
 #include "config.hpp"
 #include "parallel.hpp"
@@ -516,34 +518,29 @@ namespace detail
 
 #undef XTT_VECTORIZE
 
+    /// Calls f(std::integral_constant<int, c>) for the run-time width c in
+    /// 1..narrow_transpose, so that each width gets its own unrolled loop.
+    template <class F, int... C>
+    inline void with_narrow_width(std::int64_t c, F&& f, std::integer_sequence<int, C...>) noexcept
+    {
+        (void)((c == C + 1 && (f(std::integral_constant<int, C + 1>{}), true)) || ...);
+    }
+
     template <class U>
     inline void transpose_narrow(const U* src, std::int64_t lds, U* dst, std::int64_t ldd, std::int64_t a0,
                                  std::int64_t a1, std::int64_t cols, bool stream) noexcept
     {
+        constexpr auto widths = std::make_integer_sequence<int, narrow_transpose>{};
         if (cols <= narrow_transpose)
         {
-            switch (cols)
-            {
-#define XTT_NARROW(C) case C: interleave_rows<C>(src, lds, dst, ldd, a0, a1, stream); return;
-                XTT_NARROW(1) XTT_NARROW(2) XTT_NARROW(3) XTT_NARROW(4) XTT_NARROW(5) XTT_NARROW(6) XTT_NARROW(7)
-                XTT_NARROW(8) XTT_NARROW(9) XTT_NARROW(10) XTT_NARROW(11) XTT_NARROW(12) XTT_NARROW(13)
-                XTT_NARROW(14) XTT_NARROW(15) XTT_NARROW(16)
-#undef XTT_NARROW
-                default:
-                    return;
-            }
+            with_narrow_width(
+                cols, [&](auto c) { interleave_rows<decltype(c)::value>(src, lds, dst, ldd, a0, a1, stream); }, widths);
         }
-        src += a0;
-        dst += a0 * ldd;
-        switch (a1 - a0)
+        else
         {
-#define XTT_NARROW(C) case C: deinterleave_rows<C>(src, lds, dst, ldd, cols); return;
-            XTT_NARROW(1) XTT_NARROW(2) XTT_NARROW(3) XTT_NARROW(4) XTT_NARROW(5) XTT_NARROW(6) XTT_NARROW(7)
-            XTT_NARROW(8) XTT_NARROW(9) XTT_NARROW(10) XTT_NARROW(11) XTT_NARROW(12) XTT_NARROW(13)
-            XTT_NARROW(14) XTT_NARROW(15) XTT_NARROW(16)
-#undef XTT_NARROW
-            default:
-                return;
+            with_narrow_width(
+                a1 - a0, [&](auto c) { deinterleave_rows<decltype(c)::value>(src + a0, lds, dst + a0 * ldd, ldd, cols); },
+                widths);
         }
     }
 
