@@ -18,6 +18,7 @@
 #include "../xtensor_headers.hpp"
 
 #include "../alloc_counter.hpp"
+#include "warm_memory.hpp"
 
 namespace
 {
@@ -692,38 +693,6 @@ namespace
     };
 }
 
-namespace
-{
-    /// XTT_BENCH_WARM_GIB=n: writes n GiB once (huge pages advised) and frees
-    /// them before the run. On a virtual machine, memory the guest never wrote
-    /// is backed by the host on first touch, and copies into fresh buffers
-    /// then vary by 10x from one repetition to the next; warming the memory
-    /// first measures what a machine that has been running for a while sees.
-    void warm_memory()
-    {
-        const char* value = std::getenv("XTT_BENCH_WARM_GIB");
-        const long gib = value != nullptr ? std::strtol(value, nullptr, 10) : 0;
-        constexpr std::size_t chunk = std::size_t(1) << 30;
-        std::vector<std::unique_ptr<char[]>> chunks;
-        for (long i = 0; i < gib; ++i)
-        {
-            std::unique_ptr<char[]> p(new (std::nothrow) char[chunk]);
-            if (p == nullptr)
-            {
-                break;
-            }
-            xtt::detail::advise_huge_pages(p.get(), chunk);
-            std::memset(p.get(), 1, chunk);
-            benchmark::DoNotOptimize(p.get());
-            chunks.push_back(std::move(p));
-        }
-        if (gib > 0)
-        {
-            std::printf("warmed %zu GiB of memory\n", chunks.size());
-        }
-    }
-}
-
 int main(int argc, char** argv)
 {
     benchmark::Initialize(&argc, argv);
@@ -731,7 +700,7 @@ int main(int argc, char** argv)
     {
         return 1;
     }
-    warm_memory();
+    xtt_bench::warm_memory();
     ratio_reporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();

@@ -25,6 +25,7 @@
 #include <xtensor-torch/xtensor-torch.hpp>
 
 #include "../xtensor_headers.hpp"
+#include "warm_memory.hpp"
 
 namespace
 {
@@ -670,27 +671,6 @@ namespace
 
         std::map<std::string, double> m_times;
     };
-
-    /// XTT_BENCH_WARM_GIB=n: writes n GiB once and frees them before the run
-    /// (see benchmarks.cpp).
-    void warm_memory()
-    {
-        const char* value = std::getenv("XTT_BENCH_WARM_GIB");
-        const long gib = value != nullptr ? std::strtol(value, nullptr, 10) : 0;
-        constexpr std::size_t chunk = std::size_t(1) << 30;
-        std::vector<std::unique_ptr<char[]>> chunks;
-        for (long i = 0; i < gib; ++i)
-        {
-            std::unique_ptr<char[]> p(new (std::nothrow) char[chunk]);
-            if (p == nullptr)
-            {
-                break;
-            }
-            std::memset(p.get(), 1, chunk);
-            benchmark::DoNotOptimize(p.get());
-            chunks.push_back(std::move(p));
-        }
-    }
 }
 
 int main(int argc, char** argv)
@@ -701,7 +681,7 @@ int main(int argc, char** argv)
         return 1;
     }
     std::printf("%s; ATen's default threads: %d\n", cpu_model().c_str(), at::get_num_threads());
-    warm_memory();
+    xtt_bench::warm_memory();
     register_all();
     sweep_reporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
