@@ -73,6 +73,16 @@ namespace detail
         }
     };
 
+    /// LibTorch makes its inter-op pool on first use, behind a static whose
+    /// fast path ThreadSanitizer can't see in an uninstrumented library; made
+    /// here once, under a guard it does see, copies that start on several
+    /// threads at once are not reported as racing on the new pool.
+    inline void make_pool_once()
+    {
+        static const bool made = (at::launch([] {}), true);
+        static_cast<void>(made);
+    }
+
     /// Calls f(begin, end) over [0, units) in chunks of at least `grain`
     /// units, on up to at::get_num_threads() threads (see chunk_state).
     template <class F>
@@ -97,6 +107,7 @@ namespace detail
         state->next.store(0, std::memory_order_release);  // publishes the fields above to the pool threads
         try
         {
+            make_pool_once();
             for (std::int64_t i = 1; i < state->chunks; ++i)
             {
                 // a pool thread that starts after the last chunk is claimed touches only the state it owns a share of
