@@ -461,6 +461,7 @@ namespace detail
     XTT_VECTORIZE inline void interleave_rows(const U* src, std::int64_t lds, U* dst, std::int64_t ldd, std::int64_t a0,
                                               std::int64_t a1, bool stream) noexcept
     {
+        static_cast<void>(stream);  // non-temporal stores on x86-64 only
         constexpr std::int64_t chunk = 4096 / C;
         alignas(64) U buffer[chunk * C];
         for (std::int64_t a = a0; a < a1; a += chunk)
