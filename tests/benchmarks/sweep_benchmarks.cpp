@@ -515,8 +515,8 @@ namespace
         const std::string key = family + "/" + label;
         const std::string prefix = "sweep/" + key + "/t" + std::to_string(threads) + "/";
         const std::int64_t n = source_mib * mib / static_cast<std::int64_t>(sizeof(From));
-        const auto source = [key, n, from]() -> const at::Tensor& {
-            return sources.get(key, [&] { return written({n}, from); });
+        const auto source = [key, n]() -> const at::Tensor& {
+            return sources.get(key, [&] { return written({n}, xtt::scalar_type_v<From>); });
         };
         const double target = 1.0;
         const std::string aten_to = add(prefix + "aten_to", [source](benchmark::State& s) { cast<From, To>::aten_to(s, source()); }, threads);
