@@ -437,8 +437,9 @@ inline tensor_view<T, N, L, W>::tensor_view(const at::Tensor& s, detail::write_b
       m_keep_alive(s.storage())
 {
     // Shape and strides are filled in place (no temporaries to move): the
-    // strides are torch's, with xtensor's 0 for size-1 dims; a static layout
-    // (checked by staging) or an empty tensor gets xtensor's own strides.
+    // strides are torch's, with xtensor's 0 for size-1 dims (the way back is
+    // detail::torch_strides); a static layout (checked by staging) or an empty
+    // tensor gets xtensor's own strides.
     const c10::IntArrayRef sizes = s.sizes();
     const std::size_t rank = sizes.size();
     shape_type& shape = this->shape_impl();
@@ -465,12 +466,14 @@ inline tensor_view<T, N, L, W>::tensor_view(const at::Tensor& s, detail::write_b
     else
     {
         const c10::IntArrayRef torch_strides = s.strides();
+        for (std::size_t i = 0; i < rank; ++i)
+        {
+            strides[i] = static_cast<std::ptrdiff_t>(torch_strides[i]);
+        }
+        xt::adapt_strides(shape, strides, backstrides);  // xtensor's 0 at size 1
         span = 1;
         for (std::size_t i = 0; i < rank; ++i)
         {
-            const bool single = sizes[i] == 1;
-            strides[i] = single ? 0 : static_cast<std::ptrdiff_t>(torch_strides[i]);
-            backstrides[i] = single ? 0 : strides[i] * static_cast<std::ptrdiff_t>(sizes[i] - 1);
             span += static_cast<std::size_t>(backstrides[i]);
         }
         layout = s.is_contiguous() ? xt::layout_type::row_major

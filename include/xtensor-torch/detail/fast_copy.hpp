@@ -1,6 +1,7 @@
 // Copies at memory speed, for the copies the library makes itself: huge-page
-// advice for fresh destination buffers, and a cache-blocked transposing copy
-// with SIMD tiles for permuted (transposed, channels-last) tensors.
+// advice for fresh destination buffers, a cache-blocked transposing copy
+// with SIMD tiles for permuted (transposed, channels-last) tensors, and the
+// strategy that picks, for each copy, this kernel, memcpy or ATen's own.
 // SPDX-License-Identifier: BSD-3-Clause
 #ifndef XTENSOR_TORCH_DETAIL_FAST_COPY_HPP
 #define XTENSOR_TORCH_DETAIL_FAST_COPY_HPP
@@ -733,6 +734,130 @@ namespace detail
                 break;
         }
         return true;
+    }
+
+    /// Whether src and dst are dense CPU tensors whose elements lie in the
+    /// same order in memory (the same strides): then the copy is a 1-D one.
+    inline bool same_dense_layout(const at::Tensor& src, const at::Tensor& dst)
+    {
+        if (!src.device().is_cpu() || src.layout() != c10::kStrided || !src.is_non_overlapping_and_dense()
+            || !dst.is_non_overlapping_and_dense())
+        {
+            return false;
+        }
+        const c10::IntArrayRef sizes = src.sizes();
+        for (std::size_t i = 0; i < sizes.size(); ++i)
+        {
+            if (sizes[i] > 1 && src.stride(static_cast<std::int64_t>(i)) != dst.stride(static_cast<std::int64_t>(i)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// The bytes [first, last) a strided CPU tensor's elements span.
+    inline std::pair<std::uintptr_t, std::uintptr_t> byte_range(const at::Tensor& t)
+    {
+        const auto first = reinterpret_cast<std::uintptr_t>(read_data(t));
+        std::int64_t reach = 0;
+        for (std::int64_t i = 0; i < t.dim(); ++i)
+        {
+            reach += (t.size(i) - 1) * t.stride(i);
+        }
+        return {first, first + static_cast<std::uintptr_t>((reach + 1) * t.element_size())};
+    }
+
+    /// Whether the memory of two non-empty strided CPU tensors may overlap.
+    inline bool ranges_overlap(const at::Tensor& a, const at::Tensor& b)
+    {
+        const auto [a0, a1] = byte_range(a);
+        const auto [b0, b1] = byte_range(b);
+        return a0 < b1 && b0 < a1;
+    }
+
+    /// The 1-D copy of same_dense_layout tensors with ATen's kernel, split so that
+    /// the bulk writes to 64-byte aligned memory, as into a tensor ATen allocated
+    /// (xtensor's default allocator aligns to 16 bytes: ~6% slower otherwise).
+    inline void aligned_flat_copy(const at::Tensor& dst, const at::Tensor& src)
+    {
+        const std::int64_t n = src.numel();
+        const at::Tensor d = dst.as_strided({n}, {1});
+        const at::Tensor s = src.as_strided({n}, {1});
+        const auto misalignment = reinterpret_cast<std::uintptr_t>(dst.data_ptr()) % 64;
+        const std::int64_t head =
+            std::min<std::int64_t>(n, static_cast<std::int64_t>((64 - misalignment) % 64 / dst.element_size()));
+        if (head > 0)
+        {
+            d.narrow(0, 0, head).copy_(s.narrow(0, 0, head));
+        }
+        d.narrow(0, head, n - head).copy_(s.narrow(0, head, n - head));
+    }
+
+    /// memcpy in 1 MiB chunks on ATen's thread pool.
+    inline void parallel_memcpy(void* dst, const void* src, std::size_t bytes)
+    {
+        auto* d = static_cast<char*>(dst);
+        const auto* s = static_cast<const char*>(src);
+        parallel_chunks(static_cast<std::int64_t>(bytes), std::int64_t(1) << 20, [&](std::int64_t begin, std::int64_t end) {
+            std::memcpy(d + begin, s + begin, static_cast<std::size_t>(end - begin));
+        });
+    }
+
+    /// Copies the elements of `t` (any state the copy plan allowed) into the
+    /// CPU tensor `dst` over xtensor memory; `fresh` when nothing was written
+    /// to `dst` yet.
+    inline void copy_elements(const at::Tensor& t, const at::Tensor& dst, bool fresh)
+    {
+        const c10::NoGradGuard no_grad;
+        if (t._is_zerotensor())
+        {
+            dst.zero_();
+            return;
+        }
+        at::Tensor src = t.layout() == c10::kStrided ? t : t.to_dense();
+        if (src.device().is_cpu() && ranges_overlap(src, dst))
+        {
+            const bool same = read_data(src) == read_data(dst) && src.strides() == dst.strides()
+                              && src.scalar_type() == dst.scalar_type() && !src.is_conj() && !src.is_neg();
+            if (same)
+            {
+                return;  // the destination already holds these elements
+            }
+            src = src.clone();  // through a temporary, as the destination overwrites the source
+        }
+        // ATen's kernels do every copy (any dtype, device, strides, conj and neg
+        // bits), but for those that are faster or steadier by hand (measured:
+        // tests/benchmarks, copy/): a permutation of a dense tensor (a
+        // transpose, channels-last), and a plain copy of bytes (glibc's memcpy).
+        if (transposed_copy(src, dst))
+        {
+            return;
+        }
+        if (!same_dense_layout(src, dst))
+        {
+            dst.copy_(src);
+        }
+        else if (src.scalar_type() == dst.scalar_type() && !src.is_conj() && !src.is_neg())
+        {
+            const auto bytes = static_cast<std::size_t>(src.nbytes());
+            if (fresh)
+            {
+                // Into fresh memory the page faults are the cost, and they don't
+                // split well across threads (times vary several-fold from run to
+                // run); one thread is as fast as ATen's one-thread copy, and steady
+                // (docs/performance.md).
+                std::memcpy(dst.data_ptr(), read_data(src), bytes);
+            }
+            else
+            {
+                parallel_memcpy(dst.data_ptr(), read_data(src), bytes);
+            }
+        }
+        else
+        {
+            aligned_flat_copy(dst, src);
+        }
     }
 }
 

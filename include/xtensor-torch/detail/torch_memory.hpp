@@ -222,6 +222,25 @@ namespace detail
         return strides;
     }
 
+    /// Torch strides from strides that may hold anything at a dimension of
+    /// size 0 or 1 (xtensor stores 0 at size 1, Eigen its outer stride): such a
+    /// dimension gets the stride torch gives it in a contiguous tensor of that
+    /// layout, the others keep theirs. The way back is xt::adapt_strides.
+    template <class Sizes, class Strides>
+    void torch_strides(const Sizes& sizes, const Strides& given, bool row_major, dim_vector& strides)
+    {
+        const std::size_t n = sizes.size();
+        strides.resize(n);
+        std::int64_t contiguous = 1;
+        for (std::size_t k = 0; k < n; ++k)
+        {
+            const std::size_t i = row_major ? n - 1 - k : k;
+            const auto size = static_cast<std::int64_t>(sizes[i]);
+            strides[i] = size <= 1 ? contiguous : static_cast<std::int64_t>(given[i]);
+            contiguous *= std::max<std::int64_t>(size, 1);
+        }
+    }
+
     inline bool is_aligned(const void* data, at::ScalarType dtype) noexcept
     {
         return reinterpret_cast<std::uintptr_t>(data) % c10::elementSize(dtype) == 0;

@@ -4,6 +4,7 @@
 #ifndef XTENSOR_TORCH_EIGEN_DENSE_HPP
 #define XTENSOR_TORCH_EIGEN_DENSE_HPP
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -455,23 +456,14 @@ namespace eigen::detail
         if constexpr (E::IsVectorAtCompileTime)
         {
             sizes = {static_cast<std::int64_t>(e.size())};
-            strides = {e.size() > 1 ? static_cast<std::int64_t>(e.innerStride()) : 1};
+            xtt::detail::torch_strides(sizes, std::array<Eigen::Index, 1>{e.innerStride()}, true, strides);
         }
         else
         {
-            const auto rows = static_cast<std::int64_t>(e.rows());
-            const auto cols = static_cast<std::int64_t>(e.cols());
-            const auto inner = static_cast<std::int64_t>(e.innerStride());
-            const auto outer = static_cast<std::int64_t>(e.outerStride());
-            sizes = {rows, cols};
-            if constexpr (E::IsRowMajor)
-            {
-                strides = {rows > 1 ? outer : cols, cols > 1 ? inner : 1};
-            }
-            else
-            {
-                strides = {rows > 1 ? inner : 1, cols > 1 ? outer : rows};
-            }
+            sizes = {static_cast<std::int64_t>(e.rows()), static_cast<std::int64_t>(e.cols())};
+            const std::array<Eigen::Index, 2> given = E::IsRowMajor ? std::array<Eigen::Index, 2>{e.outerStride(), e.innerStride()}
+                                                                    : std::array<Eigen::Index, 2>{e.innerStride(), e.outerStride()};
+            xtt::detail::torch_strides(sizes, given, E::IsRowMajor, strides);
         }
     }
 }
