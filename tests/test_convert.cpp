@@ -13,7 +13,7 @@
 #include <vector>
 
 
-#include "common.hpp"
+#include "support/common.hpp"
 
 using namespace xtt_test;
 

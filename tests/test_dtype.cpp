@@ -1,6 +1,6 @@
 // Tests of dtype.hpp: the C++ type <-> dtype map, names, and xtt::visit.
 // SPDX-License-Identifier: BSD-3-Clause
-#include "common.hpp"
+#include "support/common.hpp"
 
 using namespace xtt_test;
 

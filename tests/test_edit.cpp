@@ -5,7 +5,7 @@
 #include <functional>
 #include <stdexcept>
 
-#include "common.hpp"
+#include "support/common.hpp"
 
 using namespace xtt_test;
 

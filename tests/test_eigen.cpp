@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <xtensor-torch/eigen.hpp>
 
-#include "common.hpp"
+#include "support/common.hpp"
 
 using namespace xtt_test;
 

@@ -1,6 +1,6 @@
 // Tests of error.hpp: the exception type and the one tensor description.
 // SPDX-License-Identifier: BSD-3-Clause
-#include "common.hpp"
+#include "support/common.hpp"
 
 using namespace xtt_test;
 

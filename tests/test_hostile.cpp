@@ -8,7 +8,7 @@
 #include <limits>
 #include <string>
 
-#include "common.hpp"
+#include "support/common.hpp"
 
 using namespace xtt_test;
 

@@ -10,7 +10,7 @@
 
 #include <xtensor-torch/op.hpp>
 
-#include "common.hpp"
+#include "support/common.hpp"
 
 using namespace xtt_test;
 

@@ -7,7 +7,7 @@
 
 #include <sys/utsname.h>
 
-#include "common.hpp"
+#include "support/common.hpp"
 
 #define XTT_TEST_STR_IMPL(x) #x
 #define XTT_TEST_STR(x) XTT_TEST_STR_IMPL(x)

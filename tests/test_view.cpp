@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <new>
 
-#include "alloc_counter.hpp"
-#include "common.hpp"
+#include "support/alloc_counter.hpp"
+#include "support/common.hpp"
 
 #if XTT_HAS_COW
 #include <c10/core/impl/COW.h>

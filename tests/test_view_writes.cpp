@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <functional>
 
-#include "common.hpp"
+#include "support/common.hpp"
 
 using namespace xtt_test;
 

@@ -15,9 +15,9 @@
 
 #include <xtensor-torch/xtensor-torch.hpp>
 
-#include "../xtensor_headers.hpp"
+#include "../support/xtensor_headers.hpp"
 
-#include "../alloc_counter.hpp"
+#include "../support/alloc_counter.hpp"
 #include "warm_memory.hpp"
 
 namespace

@@ -6,7 +6,7 @@
 
 #include <xtensor-torch/eigen.hpp>
 
-#include "../alloc_counter.hpp"
+#include "../support/alloc_counter.hpp"
 
 namespace
 {

@@ -24,7 +24,7 @@
 
 #include <xtensor-torch/xtensor-torch.hpp>
 
-#include "../xtensor_headers.hpp"
+#include "../support/xtensor_headers.hpp"
 #include "warm_memory.hpp"
 
 namespace

@@ -9,7 +9,7 @@
 
 #include <torch/csrc/autograd/function.h>
 
-#include "common.hpp"
+#include "support/common.hpp"
 #include "fake_device.hpp"
 
 #if XTT_TEST_EIGEN

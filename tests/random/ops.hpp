@@ -12,7 +12,7 @@
 #include <xtensor-torch/eigen.hpp>
 #endif
 
-#include "../xtensor_headers.hpp"
+#include "../support/xtensor_headers.hpp"
 #include "random_case.hpp"
 
 namespace xtt_random

@@ -12,7 +12,7 @@
 
 #include <xtensor-torch/xtensor-torch.hpp>
 
-#include "../xtensor_headers.hpp"
+#include "../support/xtensor_headers.hpp"
 
 TEST(threads, views_copies_edits_and_adoption_across_threads)
 {
