@@ -255,16 +255,16 @@ namespace detail
     {
     };
 
-    template <class T, std::size_t N, xt::layout_type L, bool W>
-    struct is_tensor_view<tensor_view<T, N, L, W>> : std::true_type
+    template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+    struct is_tensor_view<tensor_view<T, N, L, WriteBack>> : std::true_type
     {
         static constexpr bool read_only = std::is_const_v<T>;
     };
 
     // The first and only error for a value type without a dtype: each use is
-    // `static_assert(torch_value<V>, ...)` followed by an `if constexpr`.
+    // `static_assert(has_torch_dtype<V>, ...)` followed by an `if constexpr`.
     template <class V>
-    inline constexpr bool torch_value = has_scalar_type_v<V>;
+    inline constexpr bool has_torch_dtype = has_scalar_type_v<V>;
 
 #define XTT_TORCH_VALUE_MESSAGE                                                                              \
     "xtt::to_torch / as_tensor: the value type has no LibTorch dtype; cast the expression (xt::cast<float>(e)) " \
@@ -311,10 +311,10 @@ namespace detail
     }
 
     /// A tensor over a (writable) tensor_view's memory, on the view's storage.
-    template <class T, std::size_t N, xt::layout_type L, bool W>
-    at::Tensor alias_of_view(const tensor_view<T, N, L, W>& v, std::string_view operation)
+    template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+    at::Tensor alias_of_view(const tensor_view<T, N, L, WriteBack>& v, std::string_view operation)
     {
-        const torch_geometry<tensor_view<T, N, L, W>> g(v);
+        const torch_geometry<tensor_view<T, N, L, WriteBack>> g(v);
         return alias_of(v.tensor_storage(), v.valid(), v.data(), g.sizes, g.strides, scalar_type_v<T>, operation);
     }
 
@@ -431,11 +431,11 @@ namespace detail
             {
                 shape[k] = static_cast<std::size_t>(sizes[k]);
             }
-            translate_errors([&] { return what_of(r, t); }, [&] { out.resize(std::move(shape)); });
+            translate_errors([&] { return describe_conversion(r, t); }, [&] { out.resize(std::move(shape)); });
         }
         else
         {
-            fail(what_of(r, t),
+            fail(describe_conversion(r, t),
                  "the destination has shape " + list_string(out.shape()) + " and can't be resized",
                  "pass a destination of the tensor's shape, or a resizable xt::xarray / xt::xtensor");
         }
@@ -468,7 +468,7 @@ namespace detail
         {
             advise_huge_pages(dst.data_ptr(), static_cast<std::size_t>(dst.nbytes()));
         }
-        translate_errors([&] { return what_of(r, t); }, [&] { copy_elements(t, dst, fresh); });
+        translate_errors([&] { return describe_conversion(r, t); }, [&] { copy_elements(t, dst, fresh); });
         return out;
     }
 }
@@ -526,8 +526,8 @@ template <class E>
 inline at::Tensor to_torch(const xt::xexpression<E>& e, const at::TensorOptions& options)
 {
     using value_type = std::remove_const_t<typename E::value_type>;
-    static_assert(detail::torch_value<value_type>, XTT_TORCH_VALUE_MESSAGE);
-    if constexpr (detail::torch_value<value_type>)
+    static_assert(detail::has_torch_dtype<value_type>, XTT_TORCH_VALUE_MESSAGE);
+    if constexpr (detail::has_torch_dtype<value_type>)
     {
         return detail::evaluate_into_tensor(e.derived_cast(), options);
     }
@@ -561,8 +561,8 @@ inline at::Tensor to_torch(C&& c, const at::TensorOptions& options)
 {
     using container = std::decay_t<C>;
     using value_type = std::remove_const_t<typename container::value_type>;
-    static_assert(detail::torch_value<value_type>, XTT_TORCH_VALUE_MESSAGE);
-    if constexpr (detail::torch_value<value_type>)
+    static_assert(detail::has_torch_dtype<value_type>, XTT_TORCH_VALUE_MESSAGE);
+    if constexpr (detail::has_torch_dtype<value_type>)
     {
         detail::check_options(options, scalar_type_v<value_type>);
         auto holder = std::make_unique<container>(std::move(c));
@@ -586,8 +586,8 @@ inline at::Tensor as_tensor(C&& c)
                   "xtt::as_tensor: C has no memory of its own to borrow (it is a lazy expression); "
                   "use xtt::to_torch(e) to evaluate it into a new tensor");
     using value_type = std::remove_const_t<typename container::value_type>;
-    static_assert(detail::torch_value<value_type>, XTT_TORCH_VALUE_MESSAGE);
-    if constexpr (!detail::torch_value<value_type>)
+    static_assert(detail::has_torch_dtype<value_type>, XTT_TORCH_VALUE_MESSAGE);
+    if constexpr (!detail::has_torch_dtype<value_type>)
     {
         return {};
     }

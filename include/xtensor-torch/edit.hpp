@@ -105,27 +105,27 @@ namespace detail
     {
         if (t.layout() != c10::kStrided)
         {
-            fail(what_of(r, t), "a write-back can't reach a " + std::string(layout_name(t.layout())) + " tensor's elements",
+            fail(describe_conversion(r, t), "a write-back can't reach a " + std::string(layout_name(t.layout())) + " tensor's elements",
                  "edit its .to_dense() copy, then convert it back (e.g. .to_sparse())");
         }
         if (t._is_zerotensor())
         {
-            fail(what_of(r, t), "a zero tensor has no memory to write back to",
+            fail(describe_conversion(r, t), "a zero tensor has no memory to write back to",
                  "edit a .clone() of it (a tensor of zeros with memory)");
         }
         if (t.is_inference() && !c10::InferenceMode::is_enabled())
         {
-            fail(what_of(r, t), "it is an inference tensor, which ATen writes to only inside c10::InferenceMode",
+            fail(describe_conversion(r, t), "it is an inference tensor, which ATen writes to only inside c10::InferenceMode",
                  "edit it inside a c10::InferenceMode guard, or edit a .clone() of it");
         }
         if (t.requires_grad() && t.is_leaf() && c10::GradMode::is_enabled())
         {
-            fail(what_of(r, t), "it is a leaf that requires grad, which ATen refuses to write in place",
+            fail(describe_conversion(r, t), "it is a leaf that requires grad, which ATen refuses to write in place",
                  "edit it inside a torch::NoGradGuard, or edit its .detach()");
         }
         if (overlaps(t))
         {
-            fail(what_of(r, t),
+            fail(describe_conversion(r, t),
                  "its elements overlap in memory (an expanded or stride-0 dimension), so a write-back would collide",
                  "edit a .contiguous() copy of it, or read it through xtt::view<const T>");
         }
@@ -166,7 +166,7 @@ inline edit_view<T, N, L> edit(const at::Tensor& t, stage policy)
     at::Tensor holder;
     const at::Tensor& s = detail::stage_into(t, policy, r, holder);
     const bool copied = holder.defined() && !s.is_alias_of(t);
-    return detail::translate_errors([&] { return detail::what_of(r, t); },
+    return detail::translate_errors([&] { return detail::describe_conversion(r, t); },
                                     [&] { return detail::view_factory::make_edit<T, N, L>(s, t, copied); });
 }
 

@@ -31,37 +31,24 @@ inline constexpr std::size_t dynamic = std::numeric_limits<std::size_t>::max();
  * A bit set; combine flags with `|`. The default of every view and map is
  * `stage::none`: the call shares the tensor's memory or throws a
  * conversion_error that names the flag that would allow the missing step. Each
- * flag allows one step, taken only when the tensor needs it:
- *
- * | flag            | when needed                                        | step              | copies? |
- * |-----------------|----------------------------------------------------|-------------------|---------|
- * | `to_cpu`        | not on the CPU (CUDA, MPS, XPU, ...)               | `.cpu()`          | yes     |
- * | `detach`        | `requires_grad()` while grad mode is on            | `.detach()`       | no      |
- * | `resolve_conj`  | `is_conj()`                                        | `.resolve_conj()` | yes     |
- * | `resolve_neg`   | `is_neg()`                                         | `.resolve_neg()`  | yes     |
- * | `to_dense`      | sparse or mkldnn layout, or a zero tensor          | `.to_dense()`     | yes     |
- * | `contiguous`    | a layout or strides asked for but not matched, or  | `.contiguous()`   | yes     |
- * |                 | a writable view of overlapping elements            |                   |         |
- * | `to_sparse_csr` | a sparse map of a tensor in another layout         | `.to_sparse_csr()`| yes     |
- * | `all`           | everything above                                   |                   |         |
- * | `cast`          | a view or map of an element type other than the    | `.to(dtype)`      | yes     |
- * |                 | tensor's (not in `all`: a cast changes the values) |                   |         |
+ * flag allows one step, taken only when the tensor needs it. docs/staging.md
+ * has the table: when each flag is needed, the step it takes, what it copies.
  *
  * The copying steps are made as one copy, straight into the layout the
  * conversion asks for: `contiguous` is needed only when nothing else copies.
  */
 enum class stage : std::uint32_t
 {
-    none = 0,
-    to_cpu = 1u << 0,
-    detach = 1u << 1,
-    resolve_conj = 1u << 2,
-    resolve_neg = 1u << 3,
-    to_dense = 1u << 4,
-    contiguous = 1u << 5,
-    to_sparse_csr = 1u << 6,
-    all = (1u << 7) - 1u,
-    cast = 1u << 7
+    none = 0,                ///< share, or throw
+    to_cpu = 1u << 0,        ///< `.cpu()` for a tensor on another device (copies)
+    detach = 1u << 1,        ///< `.detach()` for a tensor that requires grad (no copy)
+    resolve_conj = 1u << 2,  ///< `.resolve_conj()` for a lazy conjugate (copies)
+    resolve_neg = 1u << 3,   ///< `.resolve_neg()` for a lazy negation (copies)
+    to_dense = 1u << 4,      ///< `.to_dense()` for a sparse, mkldnn or zero tensor (copies)
+    contiguous = 1u << 5,    ///< `.contiguous()` for a layout or strides not matched (copies)
+    to_sparse_csr = 1u << 6, ///< `.to_sparse_csr()` for a sparse map of another layout (copies)
+    all = (1u << 7) - 1u,    ///< every flag above
+    cast = 1u << 7           ///< `.to(dtype)` for another element type (copies; not in `all`)
 };
 
 /// @brief The union of two policies.
@@ -344,7 +331,7 @@ namespace detail
         std::string_view target;     // "as xtensor", "as an Eigen matrix", ...
         xt::layout_type layout = xt::layout_type::dynamic;  // a contiguous layout asked for
         access mode = access::read_write;
-        std::string_view any_layout;  // how to ask this conversion for any strides, if it can
+        std::string_view any_strides_hint;  // how to ask this conversion for any strides, if it can
         stride_fit fit{};             // strides a dense Eigen map can express
         c10::Layout sparse = c10::kStrided;  // kSparseCsr / kSparseCsc for sparse maps
         at::ScalarType index_dtype = at::kLong;  // sparse maps: their index type
@@ -363,7 +350,7 @@ namespace detail
     };
 
     /// "view cpu float32 [2, 3] strides [3, 1] as xtensor"
-    inline std::string what_of(const request& r, const at::Tensor& t)
+    inline std::string describe_conversion(const request& r, const at::Tensor& t)
     {
         std::string what(r.operation);
         what.append(" ").append(describe(t));
@@ -418,29 +405,29 @@ namespace detail
     {
         if (!t.defined())
         {
-            fail(what_of(r, t),
+            fail(describe_conversion(r, t),
                  "it is undefined and has no data",
                  "create it first (e.g. torch::zeros(sizes)) and test with .defined()");
         }
         if (t.is_nested())
         {
-            fail(what_of(r, t),
+            fail(describe_conversion(r, t),
                  "a nested tensor is not rectangular",
                  "call .to_padded_tensor(0) or .unbind() first and convert the pieces");
         }
         if (t.is_quantized())
         {
-            fail(what_of(r, t),
+            fail(describe_conversion(r, t),
                  "a quantized tensor has no plain element type",
                  "call .dequantize() (float values) or .int_repr() (raw integers) first");
         }
         if (t.is_meta())
         {
-            fail(what_of(r, t),
+            fail(describe_conversion(r, t),
                  "a meta tensor has no data",
                  "create it on a real device (e.g. torch::empty(sizes, options.device(torch::kCPU)))");
         }
-        fail(what_of(r, t),
+        fail(describe_conversion(r, t),
              "its sizes, strides and storage offset reach outside its storage of " + std::to_string(t.storage().nbytes())
                  + " bytes (or overflow)",
              "make it with as_strided() or set_() within the storage, which check this, or convert a tensor that "
@@ -497,7 +484,7 @@ namespace detail
     /// Refuses a tensor no staging step can fit into the request's strides.
     [[noreturn]] inline void refuse_strides(const request& r, const at::Tensor& t)
     {
-        fail(what_of(r, t),
+        fail(describe_conversion(r, t),
              "the map's fixed Eigen StrideType can't express its strides, nor those of a contiguous copy",
              "map it with Eigen::Dynamic strides (Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>, the default)");
     }
@@ -506,7 +493,7 @@ namespace detail
     [[noreturn]] inline void refuse_hybrid(const request& r, const at::Tensor& t, std::int64_t sparse_dims,
                                            std::int64_t dense_dims)
     {
-        fail(what_of(r, t),
+        fail(describe_conversion(r, t),
              "it is a hybrid sparse tensor (" + std::to_string(sparse_dims) + " sparse and " + std::to_string(dense_dims)
                  + " dense dimensions), which an Eigen sparse matrix can't hold",
              "call .to_dense() and map it with xtt::eigen::map, or make it with no dense dimensions "
@@ -536,7 +523,7 @@ namespace detail
     [[noreturn]] inline void refuse_index_dtype(const request& r, const at::Tensor& t, at::ScalarType has)
     {
         const std::string name(dtype_name(has));
-        fail(what_of(r, t),
+        fail(describe_conversion(r, t),
              "its indices are " + name + ", not " + std::string(dtype_name(r.index_dtype)),
              "map it with StorageIndex = std::" + name + "_t (xtt::eigen::sparse_map<T, Options, std::" + name
                  + "_t>), or convert its indices first");
@@ -658,20 +645,20 @@ namespace detail
             .append("use xtt::to_xarray<T>(t) for an owning cast copy, or call .to(")
             .append(dtype_constant(wanted))
             .append(") first");
-        fail(what_of(r, t), reason, fix);
+        fail(describe_conversion(r, t), reason, fix);
     }
 
     [[noreturn]] inline void refuse_rank(const request& r, const at::Tensor& t, std::size_t wanted)
     {
         const std::string has = std::to_string(t.dim());
-        fail(what_of(r, t),
+        fail(describe_conversion(r, t),
              "it has rank " + has + ", not " + std::to_string(wanted),
              "ask for rank " + has + " (or xtt::dynamic), or call .reshape(...), .unsqueeze(...) or .squeeze(...) first");
     }
 
     [[noreturn]] inline void refuse_unsupported_dtype(const request& r, const at::Tensor& t)
     {
-        fail(what_of(r, t),
+        fail(describe_conversion(r, t),
              std::string("dtype ") + std::string(dtype_name(t.scalar_type())) + " has no C++ element type in xtensor-torch",
              "call .to(torch::kFloat32) (or another supported dtype) first");
     }
@@ -700,7 +687,7 @@ namespace detail
     /// Refuses `t`, which needs `step` under request `r`.
     [[noreturn]] inline void refuse_step(const request& r, const at::Tensor& t, stage step)
     {
-        const std::string what = what_of(r, t);
+        const std::string what = describe_conversion(r, t);
         switch (step)
         {
             case stage::detach:
@@ -758,9 +745,9 @@ namespace detail
         if (r.layout == xt::layout_type::row_major || r.layout == xt::layout_type::column_major)
         {
             std::string fix = "pass xtt::stage::contiguous (copies) or call " + manual + " first";
-            if (!r.any_layout.empty())
+            if (!r.any_strides_hint.empty())
             {
-                fix.append(", or ").append(r.any_layout);
+                fix.append(", or ").append(r.any_strides_hint);
             }
             fail(what, "it is not " + std::string(r.layout == xt::layout_type::row_major ? "row-major" : "column-major") + " contiguous", fix);
         }
@@ -782,7 +769,7 @@ namespace detail
     }
 
     /// Whether `t` can be used as it is: the fast path of every strided conversion.
-    inline bool ready(const at::Tensor& t, const request& r)
+    inline bool usable_as_is(const at::Tensor& t, const request& r)
     {
         return t.defined() && !t.is_nested() && !t.is_quantized() && t.layout() == c10::kStrided && t.device().is_cpu()
                && !t.is_conj() && !t.is_neg() && !t._is_zerotensor() && !needs_detach(t)
@@ -828,15 +815,15 @@ namespace detail
         return dst;
     }
 
-    /// `t` itself when it is ready, else `holder`, which then holds the staged tensor.
+    /// `t` itself when it is usable as it is, else `holder`, which then holds the staged tensor.
     inline const at::Tensor& stage_into(const at::Tensor& t, stage policy, const request& r, at::Tensor& holder)
     {
-        if (ready(t, r))
+        if (usable_as_is(t, r))
         {
             return t;
         }
         const plan p = checked_plan(t, policy, r);
-        holder = translate_errors([&] { return what_of(r, t); }, [&] { return take_steps(t, p, r); });
+        holder = translate_errors([&] { return describe_conversion(r, t); }, [&] { return take_steps(t, p, r); });
         return holder;
     }
 
@@ -845,7 +832,7 @@ namespace detail
     inline compressed_arrays stage_compressed(const at::Tensor& t, stage policy, const request& r)
     {
         const plan p = checked_plan(t, policy, r);
-        return translate_errors([&] { return what_of(r, t); }, [&] {
+        return translate_errors([&] { return describe_conversion(r, t); }, [&] {
             at::Tensor s = allows(p.steps, stage::detach) ? t.detach() : t;
             if (!s.device().is_cpu())
             {
@@ -917,7 +904,7 @@ namespace detail
 inline at::Tensor stage_tensor(const at::Tensor& t, stage policy, xt::layout_type layout, access mode)
 {
     const detail::request r = detail::stage_request(layout, mode);
-    if (detail::is_unfixable(t))  // before stage_into, whose shortcut for a ready tensor checks nothing
+    if (detail::is_unfixable(t))  // before stage_into, whose shortcut for a usable tensor checks nothing
     {
         detail::refuse_unfixable(r, t);
     }

@@ -22,7 +22,7 @@
 
 XTT_NAMESPACE_BEGIN
 
-template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic, bool W = false>
+template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic, bool WriteBack = false>
 class tensor_view;
 
 /**
@@ -39,7 +39,7 @@ namespace detail
     // A dynamic rank keeps up to 4 dims inline. Init = false: resize() does
     // not zero what the constructor fills anyway (those fills were half the
     // time of creating a dynamic-rank view).
-    template <class T, std::size_t N>
+    template <std::size_t N>
     using view_shape_t = std::conditional_t<N == dynamic, xt::svector<std::size_t, 4, std::allocator<std::size_t>, false>,
                                             std::array<std::size_t, N>>;
 
@@ -50,7 +50,7 @@ namespace detail
         xt::xtensor<std::remove_const_t<T>, (N == dynamic ? 0 : N), L == xt::layout_type::dynamic ? XTENSOR_DEFAULT_LAYOUT : L>>;
 
     // What a view writes back when it is destroyed: nothing (xtt::view)...
-    template <bool W>
+    template <bool WriteBack>
     class write_back
     {
     };
@@ -74,7 +74,7 @@ namespace detail
 
     private:
 
-        void land();
+        void copy_back();
 
         at::Tensor m_target;
         at::Tensor m_copy;  // the staged copy; undefined when the view shares the tensor's memory
@@ -89,14 +89,14 @@ namespace xt
 {
     // The traits xtensor reads to treat xtt::tensor_view as a strided container
     // (specialisations of xtensor's extension points; no names are added to xt).
-    template <class T, std::size_t N, layout_type L, bool W>
-    struct xcontainer_inner_types<xtt::tensor_view<T, N, L, W>>
+    template <class T, std::size_t N, layout_type L, bool WriteBack>
+    struct xcontainer_inner_types<xtt::tensor_view<T, N, L, WriteBack>>
     {
         using storage_type = xbuffer_adaptor<T*, no_ownership, std::allocator<std::remove_const_t<T>>>;
         using reference = inner_reference_t<storage_type>;
         using const_reference = typename storage_type::const_reference;
         using size_type = typename storage_type::size_type;
-        using shape_type = xtt::detail::view_shape_t<T, N>;
+        using shape_type = xtt::detail::view_shape_t<N>;
         using strides_type = get_strides_t<shape_type>;
         using backstrides_type = get_strides_t<shape_type>;
         using inner_shape_type = shape_type;
@@ -106,8 +106,8 @@ namespace xt
         static constexpr layout_type layout = L;
     };
 
-    template <class T, std::size_t N, layout_type L, bool W>
-    struct xiterable_inner_types<xtt::tensor_view<T, N, L, W>> : xcontainer_iterable_types<xtt::tensor_view<T, N, L, W>>
+    template <class T, std::size_t N, layout_type L, bool WriteBack>
+    struct xiterable_inner_types<xtt::tensor_view<T, N, L, WriteBack>> : xcontainer_iterable_types<xtt::tensor_view<T, N, L, WriteBack>>
     {
     };
 
@@ -175,17 +175,17 @@ XTT_NAMESPACE_BEGIN
  * @tparam L `xt::layout_type::row_major` or `column_major` for a view whose
  *         layout is static (xtensor then takes its contiguous, SIMD paths), or
  *         `dynamic` for any strides.
- * @tparam W true for an xtt::edit_view, which writes back into the tensor it
+ * @tparam WriteBack true for an xtt::edit_view, which writes back into the tensor it
  *         edits (xtt::edit); false (the default) for xtt::view's views.
  */
-template <class T, std::size_t N, xt::layout_type L, bool W>
-class tensor_view : public xt::xstrided_container<tensor_view<T, N, L, W>>,
-                    public xt::xview_semantic<tensor_view<T, N, L, W>>,
-                    private detail::write_back<W>
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+class tensor_view : public xt::xstrided_container<tensor_view<T, N, L, WriteBack>>,
+                    public xt::xview_semantic<tensor_view<T, N, L, WriteBack>>,
+                    private detail::write_back<WriteBack>
 {
 public:
 
-    using self_type = tensor_view<T, N, L, W>;                          ///< this view's type
+    using self_type = tensor_view<T, N, L, WriteBack>;                          ///< this view's type
     using base_type = xt::xstrided_container<self_type>;              ///< xtensor's strided container base
     using semantic_base = xt::xview_semantic<self_type>;              ///< xtensor's view assignment semantics
     using storage_type = typename base_type::storage_type;            ///< a non-owning buffer over the tensor's memory
@@ -267,7 +267,7 @@ public:
 protected:
 
     /// The view of a staged tensor `s`: CPU, strided, ready for the view.
-    explicit tensor_view(const at::Tensor& s, detail::write_back<W> edits = {});
+    explicit tensor_view(const at::Tensor& s, detail::write_back<WriteBack> edits = {});
 
 private:
 
@@ -379,7 +379,7 @@ inline void mark_written(const at::Tensor& t);
 
 namespace detail
 {
-    inline constexpr std::string_view view_any_layout = "view it with xt::layout_type::dynamic, which takes any strides";
+    inline constexpr std::string_view view_any_strides_hint = "view it with xt::layout_type::dynamic, which takes any strides";
 
     template <class T, xt::layout_type L>
     constexpr request view_request() noexcept
@@ -389,7 +389,7 @@ namespace detail
         r.target = "as xtensor";
         r.layout = L;
         r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
-        r.any_layout = view_any_layout;
+        r.any_strides_hint = view_any_strides_hint;
         r.dtype = scalar_type_v<T>;
         return r;
     }
@@ -430,10 +430,10 @@ namespace detail
 
 /// @cond XTT_OUT_OF_LINE
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline tensor_view<T, N, L, W>::tensor_view(const at::Tensor& s, detail::write_back<W> edits)
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline tensor_view<T, N, L, WriteBack>::tensor_view(const at::Tensor& s, detail::write_back<WriteBack> edits)
     : base_type(),
-      detail::write_back<W>(std::move(edits)),
+      detail::write_back<WriteBack>(std::move(edits)),
       m_keep_alive(s.storage())
 {
     // Shape and strides are filled in place (no temporaries to move): the
@@ -484,8 +484,8 @@ inline tensor_view<T, N, L, W>::tensor_view(const at::Tensor& s, detail::write_b
     m_storage = storage_type(numel == 0 ? detail::empty_data<T>() : detail::typed_data<T>(s), span);
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline auto tensor_view<T, N, L, W>::operator=(const tensor_view& rhs) -> tensor_view&
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline auto tensor_view<T, N, L, WriteBack>::operator=(const tensor_view& rhs) -> tensor_view&
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
     rhs.check_read();
@@ -494,31 +494,31 @@ inline auto tensor_view<T, N, L, W>::operator=(const tensor_view& rhs) -> tensor
     return *this;
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline auto tensor_view<T, N, L, W>::operator=(tensor_view&& rhs) -> tensor_view&
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline auto tensor_view<T, N, L, WriteBack>::operator=(tensor_view&& rhs) -> tensor_view&
 {
     return *this = static_cast<const tensor_view&>(rhs);
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
 template <class E>
-inline tensor_view<T, N, L, W>& tensor_view<T, N, L, W>::operator=(const xt::xexpression<E>& e)
+inline tensor_view<T, N, L, WriteBack>& tensor_view<T, N, L, WriteBack>::operator=(const xt::xexpression<E>& e)
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
     semantic_base::operator=(e);
     return *this;
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
 template <class E>
-inline xt::disable_xexpression<E, tensor_view<T, N, L, W>>& tensor_view<T, N, L, W>::operator=(const E& value)
+inline xt::disable_xexpression<E, tensor_view<T, N, L, WriteBack>>& tensor_view<T, N, L, WriteBack>::operator=(const E& value)
 {
     fill(static_cast<value_type>(value));
     return *this;
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline void tensor_view<T, N, L, W>::fill(const value_type& value)
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline void tensor_view<T, N, L, WriteBack>::fill(const value_type& value)
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
     check_write();
@@ -532,99 +532,99 @@ inline void tensor_view<T, N, L, W>::fill(const value_type& value)
     }
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline const c10::Storage& tensor_view<T, N, L, W>::tensor_storage() const noexcept
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline const c10::Storage& tensor_view<T, N, L, WriteBack>::tensor_storage() const noexcept
 {
     return m_keep_alive.storage();
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline bool tensor_view<T, N, L, W>::valid() const noexcept
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline bool tensor_view<T, N, L, WriteBack>::valid() const noexcept
 {
     return m_keep_alive.valid();
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline void tensor_view<T, N, L, W>::commit()
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline void tensor_view<T, N, L, WriteBack>::commit()
 {
-    static_assert(W, "only an xtt::edit_view (made by xtt::edit) writes back; a view shares the tensor's memory");
-    if (detail::write_back<W>::target().defined() && !valid())
+    static_assert(WriteBack, "only an xtt::edit_view (made by xtt::edit) writes back; a view shares the tensor's memory");
+    if (detail::write_back<WriteBack>::target().defined() && !valid())
     {
         detail::refuse_invalid("commit an edit view");  // its writes went to memory the tensor no longer has
     }
-    detail::write_back<W>::commit();
+    detail::write_back<WriteBack>::commit();
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline bool tensor_view<T, N, L, W>::shares() const noexcept
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline bool tensor_view<T, N, L, WriteBack>::shares() const noexcept
 {
-    static_assert(W, "only an xtt::edit_view (made by xtt::edit) writes back; a view shares the tensor's memory");
-    return detail::write_back<W>::shares();
+    static_assert(WriteBack, "only an xtt::edit_view (made by xtt::edit) writes back; a view shares the tensor's memory");
+    return detail::write_back<WriteBack>::shares();
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline const at::Tensor& tensor_view<T, N, L, W>::target() const noexcept
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline const at::Tensor& tensor_view<T, N, L, WriteBack>::target() const noexcept
 {
-    static_assert(W, "only an xtt::edit_view (made by xtt::edit) writes back; a view shares the tensor's memory");
-    return detail::write_back<W>::target();
+    static_assert(WriteBack, "only an xtt::edit_view (made by xtt::edit) writes back; a view shares the tensor's memory");
+    return detail::write_back<WriteBack>::target();
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline void tensor_view<T, N, L, W>::check_read() const
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline void tensor_view<T, N, L, WriteBack>::check_read() const
 {
 #if XTENSOR_TORCH_CHECK_VALIDITY
     m_keep_alive.check("read a view");
 #endif
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline void tensor_view<T, N, L, W>::check_write() const
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline void tensor_view<T, N, L, WriteBack>::check_write() const
 {
 #if XTENSOR_TORCH_CHECK_VALIDITY
     m_keep_alive.check("write through a view");
 #endif
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
 template <class S>
-inline bool tensor_view<T, N, L, W>::broadcast_shape(S& shape, bool reuse_cache) const
+inline bool tensor_view<T, N, L, WriteBack>::broadcast_shape(S& shape, bool reuse_cache) const
 {
     check_read();
     return base_type::broadcast_shape(shape, reuse_cache);
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
 template <class E>
-inline tensor_view<T, N, L, W>& tensor_view<T, N, L, W>::assign_xexpression(const xt::xexpression<E>& e)
+inline tensor_view<T, N, L, WriteBack>& tensor_view<T, N, L, WriteBack>::assign_xexpression(const xt::xexpression<E>& e)
 {
     check_write();
     semantic_base::assign_xexpression(e);
     return *this;
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
 template <class E>
-inline tensor_view<T, N, L, W>& tensor_view<T, N, L, W>::computed_assign(const xt::xexpression<E>& e)
+inline tensor_view<T, N, L, WriteBack>& tensor_view<T, N, L, WriteBack>::computed_assign(const xt::xexpression<E>& e)
 {
     check_write();
     semantic_base::computed_assign(e);
     return *this;
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline auto tensor_view<T, N, L, W>::storage_impl() noexcept -> storage_type&
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline auto tensor_view<T, N, L, WriteBack>::storage_impl() noexcept -> storage_type&
 {
     return m_storage;
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline auto tensor_view<T, N, L, W>::storage_impl() const noexcept -> const storage_type&
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline auto tensor_view<T, N, L, WriteBack>::storage_impl() const noexcept -> const storage_type&
 {
     return m_storage;
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
-inline void tensor_view<T, N, L, W>::assign_temporary_impl(temporary_type&& tmp)
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
+inline void tensor_view<T, N, L, WriteBack>::assign_temporary_impl(temporary_type&& tmp)
 {
     check_write();
     // Through the strides (linear when both sides are contiguous alike), never
@@ -632,9 +632,9 @@ inline void tensor_view<T, N, L, W>::assign_temporary_impl(temporary_type&& tmp)
     xt::assign_data(*this, tmp, true);
 }
 
-template <class T, std::size_t N, xt::layout_type L, bool W>
+template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
 template <class E, class F>
-inline tensor_view<T, N, L, W>& tensor_view<T, N, L, W>::scalar_computed_assign(const E& e, F&& f)
+inline tensor_view<T, N, L, WriteBack>& tensor_view<T, N, L, WriteBack>::scalar_computed_assign(const E& e, F&& f)
 {
     static_assert(!std::is_const_v<T>, "xtt::tensor_view<const T> is read-only; use xtt::view<T> for a writable view");
     check_write();
@@ -673,7 +673,7 @@ inline tensor_view<T, N, L> view(const at::Tensor& t, stage policy)
     detail::check_type_and_rank<T, N>(r, t, policy);
     at::Tensor holder;
     const at::Tensor& s = detail::stage_into(t, policy, r, holder);
-    return detail::translate_errors([&] { return detail::what_of(r, t); },
+    return detail::translate_errors([&] { return detail::describe_conversion(r, t); },
                                     [&] { return detail::view_factory::make<T, N, L>(s); });
 }
 
@@ -722,7 +722,7 @@ namespace detail
         }
         try
         {
-            land();
+            copy_back();
         }
         catch (const std::exception& e)
         {
@@ -735,7 +735,7 @@ namespace detail
     inline void write_back<true>::commit()
     {
         m_pending = false;  // landed, or reported: the destructor does not try again
-        land();
+        copy_back();
     }
 
     inline bool write_back<true>::shares() const noexcept
@@ -748,7 +748,7 @@ namespace detail
         return m_target;
     }
 
-    inline void write_back<true>::land()
+    inline void write_back<true>::copy_back()
     {
         if (!m_target.defined())
         {

@@ -261,7 +261,7 @@ namespace eigen
                 const auto rank = t.dim();
                 if (rank != 2 && !(rank == 1 && takes_vectors))
                 {
-                    xtt::detail::fail(xtt::detail::what_of(r, t),
+                    xtt::detail::fail(xtt::detail::describe_conversion(r, t),
                                       "it has rank " + std::to_string(rank) + ", not " + (takes_vectors ? "1 or 2" : "2"),
                                       "map 1-D tensors with xtt::eigen::map_vector and 2-D ones with xtt::eigen::map, "
                                       "or call .reshape(...), .unsqueeze(...) or .squeeze(...) first");
@@ -269,7 +269,7 @@ namespace eigen
                 const auto [rows, cols] = shape(t);
                 if ((Rows != Eigen::Dynamic && rows != Rows) || (Cols != Eigen::Dynamic && cols != Cols))
                 {
-                    xtt::detail::fail(xtt::detail::what_of(r, t),
+                    xtt::detail::fail(xtt::detail::describe_conversion(r, t),
                                       "its shape is " + std::to_string(rows) + "x" + std::to_string(cols) + ", not "
                                           + fixed_size_name(Rows) + "x" + fixed_size_name(Cols),
                                       "map it with Eigen::Dynamic sizes (xtt::eigen::map<T> takes any 2-D tensor), or "
@@ -302,7 +302,7 @@ namespace eigen
                 const at::Tensor& s = xtt::detail::stage_into(t, policy, r, holder);
                 const std::pair<Eigen::Index, Eigen::Index> shape = props::shape(s);
                 const auto geometry = r.fit.geometry(s.sizes(), s.strides());  // inner/outer sizes and strides
-                return xtt::detail::translate_errors([&] { return xtt::detail::what_of(r, t); }, [&] {
+                return xtt::detail::translate_errors([&] { return xtt::detail::describe_conversion(r, t); }, [&] {
                     T* data = s.numel() == 0 ? xtt::detail::empty_data<T>() : xtt::detail::typed_data<T>(s);
                     return matrix_map<T, Rows, Cols, Options, StrideType>(
                         data, shape.first, shape.second, make_stride<StrideType>(geometry[3], geometry[2]), s.storage());

@@ -134,7 +134,7 @@ namespace eigen
                 props::check(t);
                 const xtt::detail::request r = props::request();
                 xtt::detail::compressed_arrays a = xtt::detail::stage_compressed(t, policy, r);
-                return xtt::detail::translate_errors([&] { return xtt::detail::what_of(r, t); }, [&] {
+                return xtt::detail::translate_errors([&] { return xtt::detail::describe_conversion(r, t); }, [&] {
                     auto* outer = xtt::detail::typed_data<std::conditional_t<std::is_const_v<T>, const StorageIndex, StorageIndex>>(a.outer);
                     auto* inner = xtt::detail::typed_data<std::conditional_t<std::is_const_v<T>, const StorageIndex, StorageIndex>>(a.inner);
                     T* values = xtt::detail::typed_data<T>(a.values);

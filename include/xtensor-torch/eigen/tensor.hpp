@@ -130,7 +130,7 @@ namespace eigen
                 {
                     dims[static_cast<std::size_t>(i)] = s.size(i);
                 }
-                return xtt::detail::translate_errors([&] { return xtt::detail::what_of(r, t); }, [&] {
+                return xtt::detail::translate_errors([&] { return xtt::detail::describe_conversion(r, t); }, [&] {
                     T* data = s.numel() == 0 ? xtt::detail::empty_data<T>() : xtt::detail::typed_data<T>(s);
                     return tensor_map_type<T, N, Options>(data, dims, s.storage());
                 });
