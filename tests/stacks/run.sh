@@ -63,6 +63,10 @@ suite_commands() {
   # the newest compiler builds at -O3 (Release), where its optimiser warns most;
   # the other legs at the test preset's quick -O1
   if [ "$leg" = sid ]; then echo "export XTT_STACK_BUILD_TYPE=Release"; else echo "export XTT_STACK_BUILD_TYPE=RelWithDebInfo"; fi
+  # the benchmarks build where their code meets the most warnings (clang 14,
+  # and g++ 16 at -O3) besides the host; Debian 13's g++ 14, between the two,
+  # skips them to keep CI's full run short
+  if [ "$leg" = trixie ]; then echo "export XTT_STACK_BENCHMARKS=OFF"; else echo "export XTT_STACK_BENCHMARKS=ON"; fi
   echo "cmake --workflow --preset stack"
   if [ "$bench" -eq 1 ]; then
     echo "cmake --preset bench -B build/bench-$leg && cmake --build build/bench-$leg"
@@ -163,7 +167,8 @@ cross_leg() {  # cross_leg <Debian architecture> <GNU triplet> <CMake processor>
   [ "$prepare_only" -eq 1 ] && exit 0
 
   cd "$source_dir"
-  export XTT_STACK=$leg XTT_STACK_RANDOM=ON XTT_STACK_BUILD_TYPE=RelWithDebInfo
+  # no benchmarks: times under emulation say nothing, and the host legs build their code
+  export XTT_STACK=$leg XTT_STACK_RANDOM=ON XTT_STACK_BUILD_TYPE=RelWithDebInfo XTT_STACK_BENCHMARKS=OFF
   cmake --preset stack --toolchain "$toolchain"
   cmake --build --preset stack
   ctest --preset stack
