@@ -276,52 +276,57 @@ namespace detail
         return ".permute(" + dims + ").contiguous().permute(" + dims + ")";
     }
 
-    /*
-     * The strides a 2-D Eigen map can express (Eigen::Stride<Outer, Inner>):
-     * `any` takes any stride, `packed` the contiguous one (inner 1, outer the
-     * inner size), any other value only itself. Strides of size-1 dims never
-     * matter.
-     */
-    struct stride_fit
+    /// A plan: the steps `t` needs, decided from `t` alone, before anything is done.
+    struct plan
     {
-        static constexpr std::int64_t any = -1;
-        static constexpr std::int64_t packed = 0;
+        stage steps = stage::none;
+        stage refused = stage::none;  // the first needed step the policy does not allow
+        bool detached_copy = false;   // detach copies (request.copy_if_grad)
 
-        std::int64_t inner = any;
-        std::int64_t outer = any;
-        bool row_major = true;  // which dim is the inner one
-        bool vector = false;    // a 1-D tensor seen as a column vector
-
-        constexpr bool constrained() const noexcept
+        bool copies() const noexcept
         {
-            return inner != any || outer != any;
+            return detached_copy || (steps & ~stage::detach) != stage::none;
         }
 
-        /// (inner size, outer size, inner stride, outer stride) of a tensor.
-        template <class Strides>
-        std::array<std::int64_t, 4> geometry(c10::IntArrayRef sizes, const Strides& strides) const noexcept
+        /// Records that `step` is needed, and whether `policy` refuses it.
+        void need(stage step, stage policy) noexcept
         {
-            if (vector)
+            steps |= step;
+            if (!allows(policy, step) && refused == stage::none)
             {
-                return {sizes[0], 1, static_cast<std::int64_t>(strides[0]), sizes[0]};
+                refused = step;
             }
-            const std::size_t in = row_major ? 1 : 0;
-            const std::size_t out = 1 - in;
-            return {sizes[in], sizes[out], static_cast<std::int64_t>(strides[in]), static_cast<std::int64_t>(strides[out])};
         }
+    };
 
-        template <class Strides>
-        bool fits(c10::IntArrayRef sizes, const Strides& strides) const noexcept
-        {
-            if (!constrained() || has_zero_size(sizes))
-            {
-                return true;
-            }
-            const auto [inner_size, outer_size, inner_stride, outer_stride] = geometry(sizes, strides);
-            const bool inner_ok = inner_size <= 1 || inner == any || inner_stride == (inner == packed ? 1 : inner);
-            const bool outer_ok = outer_size <= 1 || outer == any || outer_stride == (outer == packed ? inner_size : outer);
-            return inner_ok && outer_ok;
-        }
+    /// Why a conversion refuses a tensor, and how to fix it.
+    struct refusal
+    {
+        std::string reason;
+        std::string fix;
+    };
+
+    struct request;
+
+    /*
+     * A target's own rules beyond "a dense strided tensor of this layout", for
+     * the planner to ask: the strides it can express (an Eigen map's
+     * Eigen::Stride), or a layout other than strided that it takes itself (a
+     * sparse map's compressed layout). eigen/ defines them; xtensor's
+     * conversions have none.
+     */
+    struct target_rules
+    {
+        /// Whether a strided tensor's strides fit (null: any strides do).
+        bool (*fits)(c10::IntArrayRef sizes, c10::IntArrayRef strides) noexcept = nullptr;
+        /// The order of a copy made to fit, when the request names no layout.
+        bool row_major = true;
+        /// A target that takes a layout other than strided (a sparse map) plans
+        /// the steps after resolve_neg itself, and stages the tensor itself.
+        void (*plan_layout)(const at::Tensor& t, const request& r, stage policy, plan& p) = nullptr;
+        /// Why `t` is refused without `step` (to_sparse_csr, contiguous), or,
+        /// for stage::none, why no step can make it fit.
+        refusal (*refuse)(const at::Tensor& t, stage step) = nullptr;
     };
 
     /// What a conversion asks of the staged tensor, and how its messages name it.
@@ -332,11 +337,27 @@ namespace detail
         xt::layout_type layout = xt::layout_type::dynamic;  // a contiguous layout asked for
         access mode = access::read_write;
         std::string_view any_strides_hint;  // how to ask this conversion for any strides, if it can
-        stride_fit fit{};             // strides a dense Eigen map can express
-        c10::Layout sparse = c10::kStrided;  // kSparseCsr / kSparseCsc for sparse maps
-        at::ScalarType index_dtype = at::kLong;  // sparse maps: their index type
         at::ScalarType dtype = at::ScalarType::Undefined;  // the element type asked for, if any
         bool copy_if_grad = false;  // a tensor that requires grad is worked on as a copy (write-back views)
+        const target_rules* rules = nullptr;  // the target's own strides or layout rules, if any
+
+        /// Whether the target constrains strides beyond `layout`.
+        bool constrains_strides() const noexcept
+        {
+            return rules != nullptr && rules->fits != nullptr;
+        }
+
+        /// Whether strided `sizes` and `strides` fit the target's own rules.
+        bool strides_fit(c10::IntArrayRef sizes, c10::IntArrayRef strides) const noexcept
+        {
+            return !constrains_strides() || rules->fits(sizes, strides);
+        }
+
+        /// Whether the target takes a layout other than strided itself.
+        bool takes_layout() const noexcept
+        {
+            return rules != nullptr && rules->plan_layout != nullptr;
+        }
 
         /// The order of a copy made for this request.
         bool copies_row_major() const noexcept
@@ -345,7 +366,7 @@ namespace detail
             {
                 return layout == xt::layout_type::row_major;
             }
-            return fit.row_major;
+            return rules == nullptr || rules->row_major;
         }
     };
 
@@ -450,7 +471,7 @@ namespace detail
             case xt::layout_type::column_major:
                 return !is_contiguous_in(t.sizes(), t.strides(), false);
             default:
-                return !r.fit.fits(t.sizes(), t.strides()) || (r.mode == access::read_write && overlaps(t));
+                return !r.strides_fit(t.sizes(), t.strides()) || (r.mode == access::read_write && overlaps(t));
         }
     }
 
@@ -460,7 +481,7 @@ namespace detail
     inline dim_vector copy_strides(const at::Tensor& t, const request& r)
     {
         const bool any_strides = r.layout != xt::layout_type::row_major && r.layout != xt::layout_type::column_major
-                                 && !r.fit.constrained();
+                                 && !r.constrains_strides();
         if (any_strides && t.layout() == c10::kStrided && t.is_non_overlapping_and_dense())
         {
             return dim_vector(t.strides().begin(), t.strides().end());
@@ -468,121 +489,22 @@ namespace detail
         return contiguous_strides(t.sizes(), r.copies_row_major());
     }
 
-    /// A plan: the steps `t` needs, decided from `t` alone, before anything is done.
-    struct plan
+    /// Refuses `t` with the target's own reason and fix for `step`.
+    [[noreturn]] inline void refuse_by_rules(const request& r, const at::Tensor& t, stage step)
     {
-        stage steps = stage::none;
-        stage refused = stage::none;  // the first needed step the policy does not allow
-        bool detached_copy = false;   // detach copies (request.copy_if_grad)
-
-        bool copies() const noexcept
+        if (r.rules == nullptr || r.rules->refuse == nullptr)  // (every target with rules gives its own)
         {
-            return detached_copy || (steps & ~stage::detach) != stage::none;
+            fail(describe_conversion(r, t), "its strides don't fit the conversion",
+                 "pass xtt::stage::contiguous (copies) or call .contiguous() first");
         }
-    };
-
-    /// Refuses a tensor no staging step can fit into the request's strides.
-    [[noreturn]] inline void refuse_strides(const request& r, const at::Tensor& t)
-    {
-        fail(describe_conversion(r, t),
-             "the map's fixed Eigen StrideType can't express its strides, nor those of a contiguous copy",
-             "map it with Eigen::Dynamic strides (Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>, the default)");
-    }
-
-    /// Refuses a sparse tensor with dense dimensions.
-    [[noreturn]] inline void refuse_hybrid(const request& r, const at::Tensor& t, std::int64_t sparse_dims,
-                                           std::int64_t dense_dims)
-    {
-        fail(describe_conversion(r, t),
-             "it is a hybrid sparse tensor (" + std::to_string(sparse_dims) + " sparse and " + std::to_string(dense_dims)
-                 + " dense dimensions), which an Eigen sparse matrix can't hold",
-             "call .to_dense() and map it with xtt::eigen::map, or make it with no dense dimensions "
-             "(e.g. .to_sparse(2))");
-    }
-
-    /// The index dtype of a compressed tensor, and its index and value arrays.
-    struct compressed_arrays
-    {
-        at::Tensor tensor;
-        at::Tensor values;
-        at::Tensor outer;  // crow_indices (CSR) or ccol_indices (CSC)
-        at::Tensor inner;  // col_indices (CSR) or row_indices (CSC)
-    };
-
-    inline compressed_arrays arrays_of(const at::Tensor& s)
-    {
-        const bool csr = s.layout() == c10::kSparseCsr;
-        return {s, s.values(), csr ? s.crow_indices() : s.ccol_indices(), csr ? s.col_indices() : s.row_indices()};
-    }
-
-    inline bool arrays_contiguous(const compressed_arrays& a)
-    {
-        return a.values.is_contiguous() && a.outer.is_contiguous() && a.inner.is_contiguous();
-    }
-
-    [[noreturn]] inline void refuse_index_dtype(const request& r, const at::Tensor& t, at::ScalarType has)
-    {
-        const std::string name(dtype_name(has));
-        fail(describe_conversion(r, t),
-             "its indices are " + name + ", not " + std::string(dtype_name(r.index_dtype)),
-             "map it with StorageIndex = std::" + name + "_t (xtt::eigen::sparse_map<T, Options, std::" + name
-                 + "_t>), or convert its indices first");
-    }
-
-    /// The sparse part of a plan: layout, hybrid dims, index type, arrays.
-    template <class Need>
-    void plan_sparse(const at::Tensor& t, const request& r, stage copying, Need&& need)
-    {
-        const c10::Layout layout = t.layout();
-        if (layout == c10::kSparse && t.sparse_dim() != 2)
-        {
-            refuse_hybrid(r, t, t.sparse_dim(), t.dense_dim());
-        }
-        const bool compressed = layout == c10::kSparseCsr || layout == c10::kSparseCsc || layout == c10::kSparseBsr
-                                || layout == c10::kSparseBsc;
-        if (compressed && t.dense_dim() > 0)
-        {
-            refuse_hybrid(r, t, t.sparse_dim(), t.dense_dim());
-        }
-        if (layout != r.sparse)
-        {
-            // the conversion gives int64 indices and contiguous arrays
-            need(stage::to_sparse_csr);
-            if (r.index_dtype != at::kLong)
-            {
-                refuse_index_dtype(r, t, at::kLong);
-            }
-            return;
-        }
-        const compressed_arrays a = arrays_of(t);
-        if (a.values.is_conj() && !t.is_conj())
-        {
-            need(stage::resolve_conj);
-        }
-        if (a.values.is_neg() && !t.is_neg())
-        {
-            need(stage::resolve_neg);
-        }
-        if (a.outer.scalar_type() != r.index_dtype)
-        {
-            refuse_index_dtype(r, t, a.outer.scalar_type());
-        }
-        if ((copying & ~stage::detach) == stage::none && !arrays_contiguous(a))
-        {
-            need(stage::contiguous);
-        }
+        const refusal why = r.rules->refuse(t, step);
+        fail(describe_conversion(r, t), why.reason, why.fix);
     }
 
     inline plan make_plan(const at::Tensor& t, stage policy, const request& r)
     {
         plan p;
-        const auto need = [&](stage step) {
-            p.steps |= step;
-            if (!allows(policy, step) && p.refused == stage::none)
-            {
-                p.refused = step;
-            }
-        };
+        const auto need = [&](stage step) { p.need(step, policy); };
         if (needs_detach(t))
         {
             need(stage::detach);
@@ -597,7 +519,7 @@ namespace detail
             need(stage::cast);
         }
         const bool strided = t.layout() == c10::kStrided;
-        if (t._is_zerotensor() || (!strided && r.sparse == c10::kStrided))
+        if (t._is_zerotensor() || (!strided && !r.takes_layout()))
         {
             need(stage::to_dense);
         }
@@ -609,24 +531,24 @@ namespace detail
         {
             need(stage::resolve_neg);
         }
-        if (r.sparse != c10::kStrided)
+        if (r.takes_layout())
         {
-            plan_sparse(t, r, p.steps, need);
+            r.rules->plan_layout(t, r, policy, p);
             return p;
         }
         if (p.copies())
         {
             // one copy into copy_strides(t, r): it fits, or nothing can
-            if (r.fit.constrained() && !r.fit.fits(t.sizes(), copy_strides(t, r)))
+            if (r.constrains_strides() && !r.strides_fit(t.sizes(), copy_strides(t, r)))
             {
-                refuse_strides(r, t);
+                refuse_by_rules(r, t, stage::none);
             }
         }
         else if (needs_contiguous(t, r))
         {
-            if (!r.fit.fits(t.sizes(), contiguous_strides(t.sizes(), r.copies_row_major())))
+            if (!r.strides_fit(t.sizes(), contiguous_strides(t.sizes(), r.copies_row_major())))
             {
-                refuse_strides(r, t);
+                refuse_by_rules(r, t, stage::none);
             }
             need(stage::contiguous);
         }
@@ -719,27 +641,12 @@ namespace detail
                      "pass xtt::stage::resolve_neg (copies) or call .resolve_neg() first");
             case stage::cast:
                 refuse_dtype(r, t, r.dtype);
-            case stage::to_sparse_csr:
-            {
-                const bool csr = r.sparse == c10::kSparseCsr;
-                std::string fix = std::string("pass xtt::stage::to_sparse_csr (copies) or call ")
-                                  + (csr ? ".to_sparse_csr()" : ".to_sparse_csc()") + " first";
-                if (t.layout() == (csr ? c10::kSparseCsc : c10::kSparseCsr))
-                {
-                    fix += csr ? ", or map it with Eigen::ColMajor" : ", or map it with Eigen::RowMajor";
-                }
-                fail(what,
-                     std::string("its layout is ") + std::string(layout_name(t.layout())) + ", not "
-                         + std::string(layout_name(r.sparse)),
-                     fix);
-            }
             default:
                 break;
         }
-        if (r.sparse != c10::kStrided)
+        if (r.takes_layout())
         {
-            fail(what, "its index or value arrays are not contiguous",
-                 "pass xtt::stage::contiguous (copies the arrays) or call .to_dense().to_sparse_csr() first");
+            refuse_by_rules(r, t, step);  // to_sparse_csr, or contiguous arrays
         }
         const std::string manual = manual_contiguous(r.layout, static_cast<std::size_t>(t.dim()));
         if (r.layout == xt::layout_type::row_major || r.layout == xt::layout_type::column_major)
@@ -758,14 +665,7 @@ namespace detail
                  "read it through a const view (e.g. xtt::view<const T>), or pass xtt::stage::contiguous (copies) or "
                  "call " + manual + " first");
         }
-        const xt::layout_type order = r.fit.row_major ? xt::layout_type::row_major : xt::layout_type::column_major;
-        const std::string order_name = r.fit.row_major ? "row-major" : "column-major";
-        const bool packed = r.fit.inner == stride_fit::packed && r.fit.outer == stride_fit::packed;
-        fail(what,
-             packed ? "it is not " + order_name + " contiguous, as the map's Eigen::Stride<0, 0> needs"
-                    : std::string("the map's Eigen StrideType can't express its strides"),
-             "pass xtt::stage::contiguous (copies) or call " + manual_contiguous(order, static_cast<std::size_t>(t.dim()))
-                 + " first, or map it with Eigen::Dynamic strides");
+        refuse_by_rules(r, t, stage::contiguous);  // strides the target's rules don't take
     }
 
     /// Whether `t` can be used as it is: the fast path of every strided conversion.
@@ -827,43 +727,6 @@ namespace detail
         return holder;
     }
 
-    /// Takes a sparse plan's steps: the CPU tensor in the request's compressed
-    /// layout, with its arrays contiguous and its values free of conj and neg bits.
-    inline compressed_arrays stage_compressed(const at::Tensor& t, stage policy, const request& r)
-    {
-        const plan p = checked_plan(t, policy, r);
-        return translate_errors([&] { return describe_conversion(r, t); }, [&] {
-            at::Tensor s = allows(p.steps, stage::detach) ? t.detach() : t;
-            if (!s.device().is_cpu())
-            {
-                s = s.cpu();
-            }
-            if (s._is_zerotensor())
-            {
-                s = at::zeros(s.sizes(), at::TensorOptions().dtype(s.scalar_type()));
-            }
-            if (s.layout() != r.sparse)
-            {
-                const bool direct = s.layout() == c10::kStrided || s.layout() == c10::kSparse;
-                const at::Tensor source = direct ? s : s.to_dense();
-                s = r.sparse == c10::kSparseCsr ? source.to_sparse_csr() : source.to_sparse_csc();
-            }
-            compressed_arrays a = arrays_of(s);
-            if (a.values.is_conj())
-            {
-                a.values = a.values.resolve_conj();
-            }
-            if (a.values.is_neg())
-            {
-                a.values = a.values.resolve_neg();
-            }
-            a.values = a.values.contiguous();
-            a.outer = a.outer.contiguous();
-            a.inner = a.inner.contiguous();
-            return a;
-        });
-    }
-
     /// Whether a conversion under request `r` would succeed and copy.
     inline bool predicts_copy(const at::Tensor& t, stage policy, const request& r) noexcept
     {
@@ -884,7 +747,11 @@ namespace detail
 
     inline request stage_request(xt::layout_type layout, access mode)
     {
-        return request{"stage", "", layout, mode, "", {}, c10::kStrided, at::kLong};
+        request r{};
+        r.operation = "stage";
+        r.layout = layout;
+        r.mode = mode;
+        return r;
     }
 
     /*

@@ -212,19 +212,100 @@ namespace eigen
             }
         }
 
+        /*
+         * The strides a 2-D Eigen map can express (Eigen::Stride<Outer, Inner>):
+         * `any` takes any stride, `packed` the contiguous one (inner 1, outer the
+         * inner size), any other value only itself. Strides of size-1 dims never
+         * matter.
+         */
+        struct stride_fit
+        {
+            static constexpr std::int64_t any = -1;
+            static constexpr std::int64_t packed = 0;
+
+            std::int64_t inner = any;
+            std::int64_t outer = any;
+            bool row_major = true;  // which dim is the inner one
+            bool vector = false;    // a 1-D tensor seen as a column vector
+
+            /// (inner size, outer size, inner stride, outer stride) of a tensor.
+            std::array<std::int64_t, 4> geometry(c10::IntArrayRef sizes, c10::IntArrayRef strides) const noexcept
+            {
+                if (vector)
+                {
+                    return {sizes[0], 1, strides[0], sizes[0]};
+                }
+                const std::size_t in = row_major ? 1 : 0;
+                const std::size_t out = 1 - in;
+                return {sizes[in], sizes[out], strides[in], strides[out]};
+            }
+
+            bool fits(c10::IntArrayRef sizes, c10::IntArrayRef strides) const noexcept
+            {
+                if (xtt::detail::has_zero_size(sizes))
+                {
+                    return true;
+                }
+                const auto [inner_size, outer_size, inner_stride, outer_stride] = geometry(sizes, strides);
+                const bool inner_ok = inner_size <= 1 || inner == any || inner_stride == (inner == packed ? 1 : inner);
+                const bool outer_ok = outer_size <= 1 || outer == any || outer_stride == (outer == packed ? inner_size : outer);
+                return inner_ok && outer_ok;
+            }
+
+            /// Why a tensor is refused: its strides don't fit (`step` is
+            /// stage::contiguous), or not even a contiguous copy's would (none).
+            xtt::detail::refusal refusal(const at::Tensor& t, stage step) const
+            {
+                if (step != stage::contiguous)
+                {
+                    return {"the map's fixed Eigen StrideType can't express its strides, nor those of a contiguous copy",
+                            "map it with Eigen::Dynamic strides (Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>, the default)"};
+                }
+                const xt::layout_type order = row_major ? xt::layout_type::row_major : xt::layout_type::column_major;
+                const std::string order_name = row_major ? "row-major" : "column-major";
+                return {inner == packed && outer == packed
+                            ? "it is not " + order_name + " contiguous, as the map's Eigen::Stride<0, 0> needs"
+                            : std::string("the map's Eigen StrideType can't express its strides"),
+                        "pass xtt::stage::contiguous (copies) or call "
+                            + xtt::detail::manual_contiguous(order, static_cast<std::size_t>(t.dim()))
+                            + " first, or map it with Eigen::Dynamic strides"};
+            }
+        };
+
         /// The strides a StrideType can express, and the order of the map.
         template <class StrideType>
-        constexpr xtt::detail::stride_fit fit_of(bool row_major, bool vector) noexcept
+        constexpr stride_fit fit_of(bool row_major, bool vector) noexcept
         {
             constexpr int O = StrideType::OuterStrideAtCompileTime;
             constexpr int I = StrideType::InnerStrideAtCompileTime;
-            xtt::detail::stride_fit f{};
-            f.inner = I == Eigen::Dynamic ? xtt::detail::stride_fit::any : I;
-            f.outer = O == Eigen::Dynamic ? xtt::detail::stride_fit::any : O;
+            stride_fit f{};
+            f.inner = I == Eigen::Dynamic ? stride_fit::any : I;
+            f.outer = O == Eigen::Dynamic ? stride_fit::any : O;
             f.row_major = row_major;
             f.vector = vector;
             return f;
         }
+
+        /// The planner's rules for a map with this StrideType and order, of a
+        /// matrix or of a vector: the strides it can express, if it constrains them.
+        template <class StrideType, bool RowMajor, bool Vector>
+        struct stride_rules
+        {
+            static constexpr stride_fit fit = fit_of<StrideType>(RowMajor, Vector);
+            static constexpr bool constrained = fit.inner != stride_fit::any || fit.outer != stride_fit::any;
+
+            static bool fits(c10::IntArrayRef sizes, c10::IntArrayRef strides) noexcept
+            {
+                return fit.fits(sizes, strides);
+            }
+
+            static xtt::detail::refusal refuse(const at::Tensor& t, stage step)
+            {
+                return fit.refusal(t, step);
+            }
+
+            static constexpr xtt::detail::target_rules rules{constrained ? &fits : nullptr, RowMajor, nullptr, &refuse};
+        };
 
         inline std::string fixed_size_name(int size)
         {
@@ -248,7 +329,8 @@ namespace eigen
                 r.operation = "map";
                 r.target = takes_vectors ? "as an Eigen vector" : "as an Eigen matrix";
                 r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
-                r.fit = fit_of<StrideType>(row_major, vector);
+                r.rules = vector ? &stride_rules<StrideType, row_major, true>::rules
+                                 : &stride_rules<StrideType, row_major, false>::rules;
                 r.dtype = scalar_type_v<std::remove_const_t<T>>;
                 return r;
             }
@@ -301,7 +383,7 @@ namespace eigen
                 at::Tensor holder;
                 const at::Tensor& s = xtt::detail::stage_into(t, policy, r, holder);
                 const std::pair<Eigen::Index, Eigen::Index> shape = props::shape(s);
-                const auto geometry = r.fit.geometry(s.sizes(), s.strides());  // inner/outer sizes and strides
+                const auto geometry = fit_of<StrideType>(props::row_major, s.dim() == 1).geometry(s.sizes(), s.strides());  // inner/outer sizes and strides
                 return xtt::detail::translate_errors([&] { return xtt::detail::describe_conversion(r, t); }, [&] {
                     T* data = s.numel() == 0 ? xtt::detail::empty_data<T>() : xtt::detail::typed_data<T>(s);
                     return matrix_map<T, Rows, Cols, Options, StrideType>(

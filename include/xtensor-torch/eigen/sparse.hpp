@@ -98,10 +98,163 @@ namespace eigen
 
     namespace detail
     {
+        /// Refuses a sparse tensor with dense dimensions.
+        [[noreturn]] inline void refuse_hybrid(const xtt::detail::request& r, const at::Tensor& t, std::int64_t sparse_dims,
+                                               std::int64_t dense_dims)
+        {
+            xtt::detail::fail(xtt::detail::describe_conversion(r, t),
+                              "it is a hybrid sparse tensor (" + std::to_string(sparse_dims) + " sparse and "
+                                  + std::to_string(dense_dims) + " dense dimensions), which an Eigen sparse matrix can't hold",
+                              "call .to_dense() and map it with xtt::eigen::map, or make it with no dense dimensions "
+                              "(e.g. .to_sparse(2))");
+        }
+
+        /// A compressed tensor, and its index and value arrays.
+        struct compressed_arrays
+        {
+            at::Tensor tensor;
+            at::Tensor values;
+            at::Tensor outer;  // crow_indices (CSR) or ccol_indices (CSC)
+            at::Tensor inner;  // col_indices (CSR) or row_indices (CSC)
+        };
+
+        inline compressed_arrays arrays_of(const at::Tensor& s)
+        {
+            const bool csr = s.layout() == c10::kSparseCsr;
+            return {s, s.values(), csr ? s.crow_indices() : s.ccol_indices(), csr ? s.col_indices() : s.row_indices()};
+        }
+
+        inline bool arrays_contiguous(const compressed_arrays& a)
+        {
+            return a.values.is_contiguous() && a.outer.is_contiguous() && a.inner.is_contiguous();
+        }
+
+        [[noreturn]] inline void refuse_index_dtype(const xtt::detail::request& r, const at::Tensor& t, at::ScalarType has,
+                                                    at::ScalarType wanted)
+        {
+            const std::string name(xtt::dtype_name(has));
+            xtt::detail::fail(xtt::detail::describe_conversion(r, t),
+                              "its indices are " + name + ", not " + std::string(xtt::dtype_name(wanted)),
+                              "map it with StorageIndex = std::" + name + "_t (xtt::eigen::sparse_map<T, Options, std::"
+                                  + name + "_t>), or convert its indices first");
+        }
+
+        /*
+         * The planner's rules for a sparse map: the compressed layout it takes
+         * (CSR or CSC) with indices of type Index; the steps after resolve_neg
+         * (to_sparse_csr, contiguous arrays) and their refusals.
+         */
+        template <bool Csr, at::ScalarType Index>
+        struct compressed_rules
+        {
+            static constexpr c10::Layout layout = Csr ? c10::kSparseCsr : c10::kSparseCsc;
+
+            static void plan(const at::Tensor& t, const xtt::detail::request& r, stage policy, xtt::detail::plan& p)
+            {
+                const c10::Layout has = t.layout();
+                if (has == c10::kSparse && t.sparse_dim() != 2)
+                {
+                    refuse_hybrid(r, t, t.sparse_dim(), t.dense_dim());
+                }
+                const bool compressed = has == c10::kSparseCsr || has == c10::kSparseCsc || has == c10::kSparseBsr
+                                        || has == c10::kSparseBsc;
+                if (compressed && t.dense_dim() > 0)
+                {
+                    refuse_hybrid(r, t, t.sparse_dim(), t.dense_dim());
+                }
+                if (has != layout)
+                {
+                    // the conversion gives int64 indices and contiguous arrays
+                    p.need(stage::to_sparse_csr, policy);
+                    if (Index != at::kLong)
+                    {
+                        refuse_index_dtype(r, t, at::kLong, Index);
+                    }
+                    return;
+                }
+                const stage copying = p.steps;
+                const compressed_arrays a = arrays_of(t);
+                if (a.values.is_conj() && !t.is_conj())
+                {
+                    p.need(stage::resolve_conj, policy);
+                }
+                if (a.values.is_neg() && !t.is_neg())
+                {
+                    p.need(stage::resolve_neg, policy);
+                }
+                if (a.outer.scalar_type() != Index)
+                {
+                    refuse_index_dtype(r, t, a.outer.scalar_type(), Index);
+                }
+                if ((copying & ~stage::detach) == stage::none && !arrays_contiguous(a))
+                {
+                    p.need(stage::contiguous, policy);
+                }
+            }
+
+            static xtt::detail::refusal refuse(const at::Tensor& t, stage step)
+            {
+                if (step != stage::to_sparse_csr)
+                {
+                    return {"its index or value arrays are not contiguous",
+                            "pass xtt::stage::contiguous (copies the arrays) or call .to_dense().to_sparse_csr() first"};
+                }
+                std::string fix = std::string("pass xtt::stage::to_sparse_csr (copies) or call ")
+                                  + (Csr ? ".to_sparse_csr()" : ".to_sparse_csc()") + " first";
+                if (t.layout() == (Csr ? c10::kSparseCsc : c10::kSparseCsr))
+                {
+                    fix += Csr ? ", or map it with Eigen::ColMajor" : ", or map it with Eigen::RowMajor";
+                }
+                return {std::string("its layout is ") + std::string(xtt::detail::layout_name(t.layout())) + ", not "
+                            + std::string(xtt::detail::layout_name(layout)),
+                        fix};
+            }
+
+            static constexpr xtt::detail::target_rules rules{nullptr, Csr, &plan, &refuse};
+
+            /// Takes a plan's steps: the CPU tensor in this compressed layout,
+            /// with its arrays contiguous and its values free of conj and neg bits.
+            static compressed_arrays stage_arrays(const at::Tensor& t, stage policy, const xtt::detail::request& r)
+            {
+                const xtt::detail::plan p = xtt::detail::checked_plan(t, policy, r);
+                return xtt::detail::translate_errors([&] { return xtt::detail::describe_conversion(r, t); }, [&] {
+                    at::Tensor s = allows(p.steps, stage::detach) ? t.detach() : t;
+                    if (!s.device().is_cpu())
+                    {
+                        s = s.cpu();
+                    }
+                    if (s._is_zerotensor())
+                    {
+                        s = at::zeros(s.sizes(), at::TensorOptions().dtype(s.scalar_type()));
+                    }
+                    if (s.layout() != layout)
+                    {
+                        const bool direct = s.layout() == c10::kStrided || s.layout() == c10::kSparse;
+                        const at::Tensor source = direct ? s : s.to_dense();
+                        s = Csr ? source.to_sparse_csr() : source.to_sparse_csc();
+                    }
+                    compressed_arrays a = arrays_of(s);
+                    if (a.values.is_conj())
+                    {
+                        a.values = a.values.resolve_conj();
+                    }
+                    if (a.values.is_neg())
+                    {
+                        a.values = a.values.resolve_neg();
+                    }
+                    a.values = a.values.contiguous();
+                    a.outer = a.outer.contiguous();
+                    a.inner = a.inner.contiguous();
+                    return a;
+                });
+            }
+        };
+
         template <class T, int Options, class StorageIndex>
         struct sparse_map_props
         {
             static constexpr bool csr = (Options & Eigen::RowMajorBit) != 0;
+            using rules = compressed_rules<csr, scalar_type_v<StorageIndex>>;
 
             static xtt::detail::request request() noexcept
             {
@@ -109,8 +262,7 @@ namespace eigen
                 r.operation = "map";
                 r.target = csr ? "as an Eigen row-major sparse matrix" : "as an Eigen column-major sparse matrix";
                 r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
-                r.sparse = csr ? c10::kSparseCsr : c10::kSparseCsc;
-                r.index_dtype = scalar_type_v<StorageIndex>;
+                r.rules = &rules::rules;
                 return r;
             }
 
@@ -133,7 +285,7 @@ namespace eigen
                 using props = sparse_map_props<T, Options, StorageIndex>;
                 props::check(t);
                 const xtt::detail::request r = props::request();
-                xtt::detail::compressed_arrays a = xtt::detail::stage_compressed(t, policy, r);
+                compressed_arrays a = props::rules::stage_arrays(t, policy, r);
                 return xtt::detail::translate_errors([&] { return xtt::detail::describe_conversion(r, t); }, [&] {
                     auto* outer = xtt::detail::typed_data<std::conditional_t<std::is_const_v<T>, const StorageIndex, StorageIndex>>(a.outer);
                     auto* inner = xtt::detail::typed_data<std::conditional_t<std::is_const_v<T>, const StorageIndex, StorageIndex>>(a.inner);
