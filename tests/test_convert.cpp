@@ -779,5 +779,10 @@ TEST(convert, copies_split_over_threads_without_openmp)
     xt::xarray<float> existing = xt::zeros<float>({900, 700});
     xtt::copy_to(big, existing);
     EXPECT_TRUE(values_equal(existing, big));
+    // and so does a plain copy into existing memory, 3 MiB in 1 MiB chunks
+    const at::Tensor flat = iota({3 << 18}, at::kFloat);
+    xt::xarray<float> into = xt::zeros<float>({std::size_t(3) << 18});
+    xtt::copy_to(flat, into);
+    EXPECT_TRUE(values_equal(into, flat));
     at::set_num_threads(threads);
 }

@@ -67,6 +67,15 @@ suite_commands() {
   # and g++ 16 at -O3) besides the host; Debian 13's g++ 14, between the two,
   # skips them to keep CI's full run short
   if [ "$leg" = trixie ]; then echo "export XTT_STACK_BENCHMARKS=OFF"; else echo "export XTT_STACK_BENCHMARKS=ON"; fi
+  # clang changes neither how CMake packages the library nor how torch's own
+  # tools build an extension (its compiler builds the unit tests and the
+  # extension's CMake route): the clang leg skips the consumer projects and
+  # the JIT and setup.py routes
+  if [ "$leg" = bookworm-clang ]; then
+    echo "export XTT_STACK_CONSUMERS=OFF XTT_STACK_EXTENSION_BUILDS=OFF"
+  else
+    echo "export XTT_STACK_CONSUMERS=ON XTT_STACK_EXTENSION_BUILDS=ON"
+  fi
   echo "cmake --workflow --preset stack"
   if [ "$bench" -eq 1 ]; then
     echo "cmake --preset bench -B build/bench-$leg && cmake --build build/bench-$leg"
@@ -168,7 +177,8 @@ cross_leg() {  # cross_leg <Debian architecture> <GNU triplet> <CMake processor>
 
   cd "$source_dir"
   # no benchmarks: times under emulation say nothing, and the host legs build their code
-  export XTT_STACK=$leg XTT_STACK_RANDOM=ON XTT_STACK_BUILD_TYPE=RelWithDebInfo XTT_STACK_BENCHMARKS=OFF
+  export XTT_STACK=$leg XTT_STACK_RANDOM=ON XTT_STACK_BUILD_TYPE=RelWithDebInfo XTT_STACK_BENCHMARKS=OFF \
+         XTT_STACK_CONSUMERS=ON XTT_STACK_EXTENSION_BUILDS=ON
   cmake --preset stack --toolchain "$toolchain"
   cmake --build --preset stack
   ctest --preset stack
