@@ -1,0 +1,53 @@
+#!/bin/sh
+# Compile cost of xtensor-torch's view.hpp: times the compile of
+# compile_cost/view.cpp (one xtt::view<float, 2>) against compile_cost/adapt.cpp
+# (the same through xt::adapt over data_ptr()), both with the build's own
+# compiler and flags at -O1, alternately, and prints the medians, what the
+# library adds and the ratio.
+#
+#   compile_cost.sh <Ninja build folder> [runs (default 5)]
+#
+# (ctest -R compile_cost in the bench preset runs it.)
+# SPDX-License-Identifier: BSD-3-Clause
+set -eu
+build=$1
+runs=${2:-5}
+target_added=1.0  # seconds (issue: "under +1 s")
+
+command_of() {  # the compile command ninja has for an object library
+  (cd "$build" && ninja -t commands "$1" | grep -- ' -c ' | tail -n 1)
+}
+adapt=$(command_of xtensor-torch-compile-cost-adapt)
+view=$(command_of xtensor-torch-compile-cost-view)
+if [ -z "$adapt" ] || [ -z "$view" ]; then
+  echo "compile_cost.sh: no compile commands in $build (a Ninja build with the benchmarks on?)" >&2
+  exit 2
+fi
+
+seconds() {  # wall seconds of one compile
+  start=$(date +%s.%N)
+  (cd "$build" && sh -c "$1") > /dev/null
+  end=$(date +%s.%N)
+  awk -v start="$start" -v end="$end" 'BEGIN { print end - start }'
+}
+median() {
+  tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+a_times="" v_times=""
+i=0
+while [ "$i" -lt "$runs" ]; do
+  a_times="$a_times $(seconds "$adapt")"
+  v_times="$v_times $(seconds "$view")"
+  i=$((i + 1))
+done
+a=$(echo "$a_times" | median)
+v=$(echo "$v_times" | median)
+awk -v a="$a" -v v="$v" -v target="$target_added" -v runs="$runs" -v cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" 'BEGIN {
+  printf "compile_cost: %s, medians of %d\n", cpu, runs
+  printf "compile_cost: adapt.cpp (xt::adapt over data_ptr())  %6.2f s\n", a
+  printf "compile_cost: view.cpp (one xtt::view<float, 2>)     %6.2f s\n", v
+  added = v - a
+  printf "compile_cost: xtensor-torch adds %.2f s, ratio %.2f (target: adds <= %.1f s)%s\n", added, v / a, target,
+         added <= target ? "" : " MISSED"
+}'
