@@ -132,7 +132,7 @@ namespace detail
     }
 
     template <class T, std::size_t N, xt::layout_type L>
-    struct target_traits<tensor_view<T, N, L, true>>
+    struct target_traits<tensor_view<T, N, L, true>> : strided_target
     {
         static request get(const at::Tensor&) noexcept
         {
@@ -144,6 +144,12 @@ namespace detail
             const request r = edit_request<T, L>();
             check_type_and_rank<T, N>(r, t, policy);
             check_editable(r, t);
+        }
+
+        /// The view writes back into `t` when staging copied.
+        static edit_view<T, N, L> make(const at::Tensor& t, const staged_tensor& s)
+        {
+            return edit_view<T, N, L>(from_staged, s.tensor(), write_back<true>(t, s.copied() ? s.tensor() : at::Tensor()));
         }
     };
 }
@@ -160,14 +166,7 @@ inline edit_view<T, N, L> edit(const at::Tensor& t, stage policy)
     static_assert(!std::is_const_v<T>, "xtt::edit<T>: an edit view writes; use xtt::view<const T> to read");
     static_assert(has_scalar_type_v<T>,
                   "xtt::edit<T>: T has no LibTorch dtype; use one of the types in the README's dtype table");
-    const detail::request r = detail::edit_request<T, L>();
-    detail::check_type_and_rank<T, N>(r, t, policy);
-    detail::check_editable(r, t);
-    at::Tensor holder;
-    const at::Tensor& s = detail::stage_into(t, policy, r, holder);
-    const bool copied = holder.defined() && !s.is_alias_of(t);
-    return detail::translate_errors([&] { return detail::describe_conversion(r, t); },
-                                    [&] { return detail::view_factory::make_edit<T, N, L>(s, t, copied); });
+    return detail::convert<edit_view<T, N, L>>(t, policy);
 }
 
 template <class T, std::size_t N, xt::layout_type L, class F>

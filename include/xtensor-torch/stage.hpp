@@ -715,17 +715,38 @@ namespace detail
         return dst;
     }
 
-    /// `t` itself when it is usable as it is, else `holder`, which then holds the staged tensor.
-    inline const at::Tensor& stage_into(const at::Tensor& t, stage policy, const request& r, at::Tensor& holder)
+    /// A strided conversion's staged tensor: `t` itself when it is usable as it
+    /// is, else the tensor staging made (a copy, or `t.detach()`).
+    class staged_tensor
     {
-        if (usable_as_is(t, r))
+    public:
+
+        staged_tensor(const at::Tensor& t, stage policy, const request& r)
+            : m_source(&t)
         {
-            return t;
+            if (!usable_as_is(t, r))
+            {
+                const plan p = checked_plan(t, policy, r);
+                m_holder = translate_errors([&] { return describe_conversion(r, t); }, [&] { return take_steps(t, p, r); });
+            }
         }
-        const plan p = checked_plan(t, policy, r);
-        holder = translate_errors([&] { return describe_conversion(r, t); }, [&] { return take_steps(t, p, r); });
-        return holder;
-    }
+
+        const at::Tensor& tensor() const noexcept
+        {
+            return m_holder.defined() ? m_holder : *m_source;
+        }
+
+        /// Whether staging copied: the tensor is neither `t` nor an alias of it.
+        bool copied() const
+        {
+            return m_holder.defined() && !m_holder.is_alias_of(*m_source);
+        }
+
+    private:
+
+        const at::Tensor* m_source;
+        at::Tensor m_holder;
+    };
 
     /// Whether a conversion under request `r` would succeed and copy.
     inline bool predicts_copy(const at::Tensor& t, stage policy, const request& r) noexcept
@@ -754,14 +775,50 @@ namespace detail
         return r;
     }
 
+    /// The tag of the constructors the conversion driver calls, after its checks
+    /// and staging: the result's memory is the staged tensor's.
+    struct from_staged_t
+    {
+        explicit from_staged_t() = default;
+    };
+    inline constexpr from_staged_t from_staged{};
+
     /*
-     * What a conversion target asks: each view and map type specialises this
-     * with `static request get(const at::Tensor&)` and `static void
-     * check(const at::Tensor&, stage)` (the dtype, rank and shape checks,
-     * which throw conversion_error).
+     * What converting into a Target takes. Each view and map type specialises
+     * it with
+     *   static request get(const at::Tensor& t) noexcept;
+     *       what the conversion asks of the staged tensor;
+     *   static void check(const at::Tensor& t, stage policy);
+     *       what no staging step changes (dtype, rank, sizes), throwing
+     *       conversion_error;
+     *   static auto staging(const at::Tensor& t, stage policy, const request& r);
+     *       the staged memory (strided_target's: a staged_tensor);
+     *   static Target make(const at::Tensor& t, <staged memory>& s);
+     *       the result over the staged memory.
      */
     template <class Target, class = void>
     struct target_traits;
+
+    /// The staging of the targets that take a dense strided tensor.
+    struct strided_target
+    {
+        static staged_tensor staging(const at::Tensor& t, stage policy, const request& r)
+        {
+            return staged_tensor(t, policy, r);
+        }
+    };
+
+    /// The one conversion driver: check, stage, make; LibTorch's errors
+    /// translated into conversion_error naming the conversion.
+    template <class Target>
+    Target convert(const at::Tensor& t, stage policy)
+    {
+        using traits = target_traits<Target>;
+        traits::check(t, policy);
+        const request r = traits::get(t);
+        auto staged = traits::staging(t, policy, r);
+        return translate_errors([&] { return describe_conversion(r, t); }, [&] { return traits::make(t, staged); });
+    }
 }
 
 /*******************************
@@ -771,12 +828,11 @@ namespace detail
 inline at::Tensor stage_tensor(const at::Tensor& t, stage policy, xt::layout_type layout, access mode)
 {
     const detail::request r = detail::stage_request(layout, mode);
-    if (detail::is_unfixable(t))  // before stage_into, whose shortcut for a usable tensor checks nothing
+    if (detail::is_unfixable(t))  // before staging, whose shortcut for a usable tensor checks nothing
     {
         detail::refuse_unfixable(r, t);
     }
-    at::Tensor holder;
-    return detail::stage_into(t, policy, r, holder);
+    return detail::staged_tensor(t, policy, r).tensor();
 }
 
 inline bool would_copy(const at::Tensor& t, stage policy, xt::layout_type layout, access mode) noexcept

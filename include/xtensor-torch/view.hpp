@@ -34,8 +34,6 @@ using edit_view = tensor_view<T, N, L, true>;
 
 namespace detail
 {
-    struct view_factory;
-
     // A dynamic rank keeps up to 4 dims inline. Init = false: resize() does
     // not zero what the constructor fills anyway (those fills were half the
     // time of creating a dynamic-rank view).
@@ -264,10 +262,11 @@ public:
     tensor_view& scalar_computed_assign(const E& e, F&& f);
     /// @endcond
 
-protected:
-
-    /// The view of a staged tensor `s`: CPU, strided, ready for the view.
-    explicit tensor_view(const at::Tensor& s, detail::write_back<WriteBack> edits = {});
+    /// @cond XTT_CONVERSION_DRIVER
+    // What xtt::view and xtt::edit make (detail::convert), after their checks
+    // and staging: the view of the staged tensor `s` (CPU, strided, ready).
+    tensor_view(detail::from_staged_t, const at::Tensor& s, detail::write_back<WriteBack> edits = {});
+    /// @endcond
 
 private:
 
@@ -289,7 +288,6 @@ private:
     friend class xt::xcontainer<self_type>;
     friend class xt::xsemantic_base<self_type>;
     friend class xt::xview_semantic<self_type>;
-    friend struct detail::view_factory;
 };
 
 /**
@@ -394,25 +392,10 @@ namespace detail
         return r;
     }
 
-    struct view_factory
-    {
-        template <class T, std::size_t N, xt::layout_type L>
-        static tensor_view<T, N, L> make(const at::Tensor& s)
-        {
-            return tensor_view<T, N, L>(s);
-        }
-
-        template <class T, std::size_t N, xt::layout_type L>
-        static edit_view<T, N, L> make_edit(const at::Tensor& s, const at::Tensor& target, bool copied)
-        {
-            return edit_view<T, N, L>(s, write_back<true>(target, copied ? s : at::Tensor()));
-        }
-    };
-
     template <class T, std::size_t N, xt::layout_type L>
-    struct target_traits<tensor_view<T, N, L, false>>
+    struct target_traits<tensor_view<T, N, L, false>> : strided_target
     {
-        static request get(const at::Tensor&) noexcept
+        static constexpr request get(const at::Tensor&) noexcept
         {
             return view_request<T, L>();
         }
@@ -420,6 +403,11 @@ namespace detail
         static void check(const at::Tensor& t, stage policy)
         {
             check_type_and_rank<T, N>(view_request<T, L>(), t, policy);
+        }
+
+        static tensor_view<T, N, L> make(const at::Tensor&, const staged_tensor& s)
+        {
+            return tensor_view<T, N, L>(from_staged, s.tensor());
         }
     };
 }
@@ -431,7 +419,7 @@ namespace detail
 /// @cond XTT_OUT_OF_LINE
 
 template <class T, std::size_t N, xt::layout_type L, bool WriteBack>
-inline tensor_view<T, N, L, WriteBack>::tensor_view(const at::Tensor& s, detail::write_back<WriteBack> edits)
+inline tensor_view<T, N, L, WriteBack>::tensor_view(detail::from_staged_t, const at::Tensor& s, detail::write_back<WriteBack> edits)
     : base_type(),
       detail::write_back<WriteBack>(std::move(edits)),
       m_keep_alive(s.storage())
@@ -669,12 +657,7 @@ inline tensor_view<T, N, L> view(const at::Tensor& t, stage policy)
     static_assert(N == dynamic || N <= 64, "xtt::view<T, N>: N must be a rank (0..64) or xtt::dynamic");
     static_assert(L == xt::layout_type::dynamic || L == xt::layout_type::row_major || L == xt::layout_type::column_major,
                   "xtt::view<T, N, L>: L must be xt::layout_type::row_major, column_major or dynamic");
-    constexpr detail::request r = detail::view_request<T, L>();
-    detail::check_type_and_rank<T, N>(r, t, policy);
-    at::Tensor holder;
-    const at::Tensor& s = detail::stage_into(t, policy, r, holder);
-    return detail::translate_errors([&] { return detail::describe_conversion(r, t); },
-                                    [&] { return detail::view_factory::make<T, N, L>(s); });
+    return detail::convert<tensor_view<T, N, L>>(t, policy);
 }
 
 inline void mark_written(const at::Tensor& t)

@@ -25,8 +25,6 @@ namespace eigen
 {
     namespace detail
     {
-        struct map_factory;
-
         template <class T, int Rows, int Cols, int Options>
         using plain_matrix_t = std::conditional_t<std::is_const_v<T>,
                                                   const Eigen::Matrix<std::remove_const_t<T>, Rows, Cols, Options>,
@@ -90,13 +88,20 @@ namespace eigen
         /// @brief Whether the map still points into its tensor's memory (see xtt::tensor_view::valid).
         bool valid() const noexcept;
 
+        /// @cond XTT_CONVERSION_DRIVER
+        // What xtt::eigen::map and map_vector make (xtt::detail::convert),
+        // after their checks and staging.
+        matrix_map(xtt::detail::from_staged_t, T* data, Eigen::Index rows, Eigen::Index cols, const StrideType& stride,
+                   c10::Storage keep_alive)
+            : base_type(data, rows, cols, stride),
+              m_keep_alive(std::move(keep_alive))
+        {
+        }
+        /// @endcond
+
     private:
 
-        matrix_map(T* data, Eigen::Index rows, Eigen::Index cols, const StrideType& stride, c10::Storage keep_alive);
-
         xtt::detail::storage_ref m_keep_alive;
-
-        friend struct detail::map_factory;
     };
 
     /**
@@ -311,99 +316,11 @@ namespace eigen
         {
             return size == Eigen::Dynamic ? std::string("N") : std::to_string(size);
         }
-
-        /*
-         * What a matrix_map type asks of a tensor. A 2-D tensor maps as it is;
-         * a 1-D tensor maps as a vector when the map has one column (or one row).
-         */
-        template <class T, int Rows, int Cols, int Options, class StrideType>
-        struct map_props
-        {
-            static constexpr bool row_major = (Options & Eigen::RowMajorBit) != 0;
-            static constexpr bool takes_vectors = Cols == 1 || Rows == 1;
-
-            static xtt::detail::request request(const at::Tensor& t) noexcept
-            {
-                const bool vector = t.defined() && !t.is_nested() && t.dim() == 1;
-                xtt::detail::request r{};
-                r.operation = "map";
-                r.target = takes_vectors ? "as an Eigen vector" : "as an Eigen matrix";
-                r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
-                r.rules = vector ? &stride_rules<StrideType, row_major, true>::rules
-                                 : &stride_rules<StrideType, row_major, false>::rules;
-                r.dtype = scalar_type_v<std::remove_const_t<T>>;
-                return r;
-            }
-
-            /// Element type, rank and fixed sizes: what no staging step changes.
-            static void check(const at::Tensor& t, stage policy)
-            {
-                const xtt::detail::request r = request(t);
-                xtt::detail::check_type_and_rank<std::remove_const_t<T>, xtt::dynamic>(r, t, policy);
-                const auto rank = t.dim();
-                if (rank != 2 && !(rank == 1 && takes_vectors))
-                {
-                    xtt::detail::fail(xtt::detail::describe_conversion(r, t),
-                                      "it has rank " + std::to_string(rank) + ", not " + (takes_vectors ? "1 or 2" : "2"),
-                                      "map 1-D tensors with xtt::eigen::map_vector and 2-D ones with xtt::eigen::map, "
-                                      "or call .reshape(...), .unsqueeze(...) or .squeeze(...) first");
-                }
-                const auto [rows, cols] = shape(t);
-                if ((Rows != Eigen::Dynamic && rows != Rows) || (Cols != Eigen::Dynamic && cols != Cols))
-                {
-                    xtt::detail::fail(xtt::detail::describe_conversion(r, t),
-                                      "its shape is " + std::to_string(rows) + "x" + std::to_string(cols) + ", not "
-                                          + fixed_size_name(Rows) + "x" + fixed_size_name(Cols),
-                                      "map it with Eigen::Dynamic sizes (xtt::eigen::map<T> takes any 2-D tensor), or "
-                                      "call .reshape(...) first");
-                }
-            }
-
-            /// The map's rows and columns for a tensor of rank 1 or 2.
-            static std::pair<Eigen::Index, Eigen::Index> shape(const at::Tensor& t)
-            {
-                if (t.dim() == 2)
-                {
-                    return {t.size(0), t.size(1)};
-                }
-                return Cols == 1 ? std::make_pair(Eigen::Index(t.size(0)), Eigen::Index(1))
-                                 : std::make_pair(Eigen::Index(1), Eigen::Index(t.size(0)));
-            }
-        };
-
-        struct map_factory
-        {
-            template <class T, int Rows, int Cols, int Options, class StrideType>
-            static matrix_map<T, Rows, Cols, Options, StrideType> make(const at::Tensor& t, stage policy)
-            {
-                check_eigen_scalar<T>();
-                using props = map_props<T, Rows, Cols, Options, StrideType>;
-                props::check(t, policy);
-                const xtt::detail::request r = props::request(t);
-                at::Tensor holder;
-                const at::Tensor& s = xtt::detail::stage_into(t, policy, r, holder);
-                const std::pair<Eigen::Index, Eigen::Index> shape = props::shape(s);
-                const auto geometry = fit_of<StrideType>(props::row_major, s.dim() == 1).geometry(s.sizes(), s.strides());  // inner/outer sizes and strides
-                return xtt::detail::translate_errors([&] { return xtt::detail::describe_conversion(r, t); }, [&] {
-                    T* data = s.numel() == 0 ? xtt::detail::empty_data<T>() : xtt::detail::typed_data<T>(s);
-                    return matrix_map<T, Rows, Cols, Options, StrideType>(
-                        data, shape.first, shape.second, make_stride<StrideType>(geometry[3], geometry[2]), s.storage());
-                });
-            }
-        };
     }
 
     /***************************
      * matrix_map, out of line *
      ***************************/
-
-    template <class T, int Rows, int Cols, int Options, class StrideType>
-    inline matrix_map<T, Rows, Cols, Options, StrideType>::matrix_map(
-        T* data, Eigen::Index rows, Eigen::Index cols, const StrideType& stride, c10::Storage keep_alive)
-        : base_type(data, rows, cols, stride),
-          m_keep_alive(std::move(keep_alive))
-    {
-    }
 
     template <class T, int Rows, int Cols, int Options, class StrideType>
     inline auto matrix_map<T, Rows, Cols, Options, StrideType>::operator=(const matrix_map& rhs) -> matrix_map&
@@ -440,31 +357,89 @@ namespace eigen
     template <class T, int Rows, int Cols, int Options, class StrideType>
     inline matrix_map<T, Rows, Cols, Options, StrideType> map(const at::Tensor& t, stage policy)
     {
-        return detail::map_factory::make<T, Rows, Cols, Options, StrideType>(t, policy);
+        return xtt::detail::convert<matrix_map<T, Rows, Cols, Options, StrideType>>(t, policy);
     }
 
     template <class T, class StrideType>
     inline matrix_map<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType> map_vector(const at::Tensor& t, stage policy)
     {
-        return detail::map_factory::make<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType>(t, policy);
+        return xtt::detail::convert<matrix_map<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType>>(t, policy);
     }
 }
 
 namespace detail
 {
+    /*
+     * What a matrix_map asks of a tensor. A 2-D tensor maps as it is; a 1-D
+     * tensor maps as a vector when the map has one column (or one row).
+     */
     template <class T, int Rows, int Cols, int Options, class StrideType>
-    struct target_traits<eigen::matrix_map<T, Rows, Cols, Options, StrideType>>
+    struct target_traits<eigen::matrix_map<T, Rows, Cols, Options, StrideType>> : strided_target
     {
-        using props = eigen::detail::map_props<T, Rows, Cols, Options, StrideType>;
+        static constexpr bool row_major = (Options & Eigen::RowMajorBit) != 0;
+        static constexpr bool takes_vectors = Cols == 1 || Rows == 1;
+
+        template <bool Vector>
+        using rules = eigen::detail::stride_rules<StrideType, row_major, Vector>;
 
         static request get(const at::Tensor& t) noexcept
         {
-            return props::request(t);
+            const bool vector = t.defined() && !t.is_nested() && t.dim() == 1;
+            request r{};
+            r.operation = "map";
+            r.target = takes_vectors ? "as an Eigen vector" : "as an Eigen matrix";
+            r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
+            r.rules = vector ? &rules<true>::rules : &rules<false>::rules;
+            r.dtype = scalar_type_v<std::remove_const_t<T>>;
+            return r;
         }
 
+        /// Element type, rank and fixed sizes: what no staging step changes.
         static void check(const at::Tensor& t, stage policy)
         {
-            props::check(t, policy);
+            eigen::detail::check_eigen_scalar<T>();
+            const request r = get(t);
+            check_type_and_rank<std::remove_const_t<T>, dynamic>(r, t, policy);
+            const auto rank = t.dim();
+            if (rank != 2 && !(rank == 1 && takes_vectors))
+            {
+                fail(describe_conversion(r, t),
+                     "it has rank " + std::to_string(rank) + ", not " + (takes_vectors ? "1 or 2" : "2"),
+                     "map 1-D tensors with xtt::eigen::map_vector and 2-D ones with xtt::eigen::map, "
+                     "or call .reshape(...), .unsqueeze(...) or .squeeze(...) first");
+            }
+            const auto [rows, cols] = shape(t);
+            if ((Rows != Eigen::Dynamic && rows != Rows) || (Cols != Eigen::Dynamic && cols != Cols))
+            {
+                fail(describe_conversion(r, t),
+                     "its shape is " + std::to_string(rows) + "x" + std::to_string(cols) + ", not "
+                         + eigen::detail::fixed_size_name(Rows) + "x" + eigen::detail::fixed_size_name(Cols),
+                     "map it with Eigen::Dynamic sizes (xtt::eigen::map<T> takes any 2-D tensor), or "
+                     "call .reshape(...) first");
+            }
+        }
+
+        /// The map's rows and columns for a tensor of rank 1 or 2.
+        static std::pair<Eigen::Index, Eigen::Index> shape(const at::Tensor& t)
+        {
+            if (t.dim() == 2)
+            {
+                return {t.size(0), t.size(1)};
+            }
+            return Cols == 1 ? std::make_pair(Eigen::Index(t.size(0)), Eigen::Index(1))
+                             : std::make_pair(Eigen::Index(1), Eigen::Index(t.size(0)));
+        }
+
+        static eigen::matrix_map<T, Rows, Cols, Options, StrideType> make(const at::Tensor&, const staged_tensor& staged)
+        {
+            const at::Tensor& s = staged.tensor();
+            const std::pair<Eigen::Index, Eigen::Index> sizes = shape(s);
+            // inner / outer sizes and strides
+            const auto geometry = eigen::detail::fit_of<StrideType>(row_major, s.dim() == 1).geometry(s.sizes(), s.strides());
+            T* data = s.numel() == 0 ? empty_data<T>() : typed_data<T>(s);
+            return eigen::matrix_map<T, Rows, Cols, Options, StrideType>(
+                from_staged, data, sizes.first, sizes.second,
+                eigen::detail::make_stride<StrideType>(geometry[3], geometry[2]), s.storage());
         }
     };
 }

@@ -19,8 +19,6 @@ namespace eigen
 {
     namespace detail
     {
-        struct sparse_map_factory;
-
         template <class T, int Options, class StorageIndex>
         using plain_sparse_t = std::conditional_t<std::is_const_v<T>,
                                                   const Eigen::SparseMatrix<std::remove_const_t<T>, Options, StorageIndex>,
@@ -53,21 +51,28 @@ namespace eigen
         /// @brief What the map keeps alive: the tensor, and its value, compressed-index and index arrays.
         using keep_alive_type = std::array<at::Tensor, 4>;
 
-    private:
-
+        /// @cond XTT_CONVERSION_DRIVER
         using index_pointer = std::conditional_t<std::is_const_v<T>, const StorageIndex*, StorageIndex*>;
 
-        sparse_matrix_map(Eigen::Index rows,
+        // What xtt::eigen::sparse_map makes (xtt::detail::convert), after its
+        // checks and staging.
+        sparse_matrix_map(xtt::detail::from_staged_t,
+                          Eigen::Index rows,
                           Eigen::Index cols,
                           Eigen::Index nnz,
                           index_pointer outer,
                           index_pointer inner,
                           T* values,
-                          keep_alive_type keep_alive);
+                          keep_alive_type keep_alive)
+            : base_type(rows, cols, nnz, outer, inner, values),
+              m_keep_alive(std::move(keep_alive))
+        {
+        }
+        /// @endcond
+
+    private:
 
         keep_alive_type m_keep_alive;
-
-        friend struct detail::sparse_map_factory;
     };
 
     /**
@@ -249,74 +254,11 @@ namespace eigen
                 });
             }
         };
-
-        template <class T, int Options, class StorageIndex>
-        struct sparse_map_props
-        {
-            static constexpr bool csr = (Options & Eigen::RowMajorBit) != 0;
-            using rules = compressed_rules<csr, scalar_type_v<StorageIndex>>;
-
-            static xtt::detail::request request() noexcept
-            {
-                xtt::detail::request r{};
-                r.operation = "map";
-                r.target = csr ? "as an Eigen row-major sparse matrix" : "as an Eigen column-major sparse matrix";
-                r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
-                r.rules = &rules::rules;
-                return r;
-            }
-
-            /// (a sparse map never casts: stage::cast is not taken)
-            static void check(const at::Tensor& t, stage = stage::none)
-            {
-                xtt::detail::check_type_and_rank<std::remove_const_t<T>, 2>(request(), t);
-            }
-        };
-
-        struct sparse_map_factory
-        {
-            template <class T, int Options, class StorageIndex>
-            static sparse_matrix_map<T, Options, StorageIndex> make(const at::Tensor& t, stage policy)
-            {
-                check_eigen_scalar<T>();
-                static_assert(std::is_same_v<StorageIndex, std::int32_t> || std::is_same_v<StorageIndex, std::int64_t>,
-                              "xtt::eigen::sparse_map: StorageIndex is std::int32_t or std::int64_t, the index types "
-                              "torch's sparse tensors have");
-                using props = sparse_map_props<T, Options, StorageIndex>;
-                props::check(t);
-                const xtt::detail::request r = props::request();
-                compressed_arrays a = props::rules::stage_arrays(t, policy, r);
-                return xtt::detail::translate_errors([&] { return xtt::detail::describe_conversion(r, t); }, [&] {
-                    auto* outer = xtt::detail::typed_data<std::conditional_t<std::is_const_v<T>, const StorageIndex, StorageIndex>>(a.outer);
-                    auto* inner = xtt::detail::typed_data<std::conditional_t<std::is_const_v<T>, const StorageIndex, StorageIndex>>(a.inner);
-                    T* values = xtt::detail::typed_data<T>(a.values);
-                    const Eigen::Index rows = a.tensor.size(0);
-                    const Eigen::Index cols = a.tensor.size(1);
-                    const Eigen::Index nnz = a.values.numel();
-                    return sparse_matrix_map<T, Options, StorageIndex>(
-                        rows, cols, nnz, outer, inner, values,
-                        {std::move(a.tensor), std::move(a.values), std::move(a.outer), std::move(a.inner)});
-                });
-            }
-        };
     }
 
     /**********************************
      * sparse_matrix_map, out of line *
      **********************************/
-
-    template <class T, int Options, class StorageIndex>
-    inline sparse_matrix_map<T, Options, StorageIndex>::sparse_matrix_map(Eigen::Index rows,
-                                                                          Eigen::Index cols,
-                                                                          Eigen::Index nnz,
-                                                                          index_pointer outer,
-                                                                          index_pointer inner,
-                                                                          T* values,
-                                                                          keep_alive_type keep_alive)
-        : base_type(rows, cols, nnz, outer, inner, values),
-          m_keep_alive(std::move(keep_alive))
-    {
-    }
 
     template <class T, int Options, class StorageIndex>
     inline const at::Tensor& sparse_matrix_map<T, Options, StorageIndex>::tensor() const noexcept
@@ -327,25 +269,57 @@ namespace eigen
     template <class T, int Options, class StorageIndex>
     inline sparse_matrix_map<T, Options, StorageIndex> sparse_map(const at::Tensor& t, stage policy)
     {
-        return detail::sparse_map_factory::make<T, Options, StorageIndex>(t, policy);
+        return xtt::detail::convert<sparse_matrix_map<T, Options, StorageIndex>>(t, policy);
     }
 }
 
 namespace detail
 {
+    /// What a sparse_matrix_map asks of a tensor: its compressed layout and index type.
     template <class T, int Options, class StorageIndex>
     struct target_traits<eigen::sparse_matrix_map<T, Options, StorageIndex>>
     {
-        using props = eigen::detail::sparse_map_props<T, Options, StorageIndex>;
+        static_assert(std::is_same_v<StorageIndex, std::int32_t> || std::is_same_v<StorageIndex, std::int64_t>,
+                      "xtt::eigen::sparse_map: StorageIndex is std::int32_t or std::int64_t, the index types "
+                      "torch's sparse tensors have");
+
+        static constexpr bool csr = (Options & Eigen::RowMajorBit) != 0;
+        using rules = eigen::detail::compressed_rules<csr, scalar_type_v<StorageIndex>>;
+        using index_type = std::conditional_t<std::is_const_v<T>, const StorageIndex, StorageIndex>;
 
         static request get(const at::Tensor&) noexcept
         {
-            return props::request();
+            request r{};
+            r.operation = "map";
+            r.target = csr ? "as an Eigen row-major sparse matrix" : "as an Eigen column-major sparse matrix";
+            r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
+            r.rules = &rules::rules;
+            return r;
         }
 
-        static void check(const at::Tensor& t, stage policy)
+        /// (a sparse map never casts: stage::cast is not taken)
+        static void check(const at::Tensor& t, stage)
         {
-            props::check(t, policy);
+            eigen::detail::check_eigen_scalar<T>();
+            check_type_and_rank<std::remove_const_t<T>, 2>(get(t), t);
+        }
+
+        static eigen::detail::compressed_arrays staging(const at::Tensor& t, stage policy, const request& r)
+        {
+            return rules::stage_arrays(t, policy, r);
+        }
+
+        static eigen::sparse_matrix_map<T, Options, StorageIndex> make(const at::Tensor&, eigen::detail::compressed_arrays& a)
+        {
+            index_type* outer = typed_data<index_type>(a.outer);
+            index_type* inner = typed_data<index_type>(a.inner);
+            T* values = typed_data<T>(a.values);
+            const Eigen::Index rows = a.tensor.size(0);
+            const Eigen::Index cols = a.tensor.size(1);
+            const Eigen::Index nnz = a.values.numel();
+            return eigen::sparse_matrix_map<T, Options, StorageIndex>(
+                from_staged, rows, cols, nnz, outer, inner, values,
+                {std::move(a.tensor), std::move(a.values), std::move(a.outer), std::move(a.inner)});
         }
     };
 }

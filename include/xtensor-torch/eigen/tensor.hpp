@@ -17,8 +17,6 @@ namespace eigen
 {
     namespace detail
     {
-        struct tensor_map_factory;
-
         template <class T, int N, int Options>
         using plain_tensor_t = std::conditional_t<std::is_const_v<T>,
                                                   const Eigen::Tensor<std::remove_const_t<T>, N, Options, Eigen::Index>,
@@ -56,17 +54,20 @@ namespace eigen
             return m_keep_alive.valid();
         }
 
-    private:
-
-        tensor_map_type(T* data, const std::array<Eigen::Index, N>& dims, c10::Storage keep_alive)
+        /// @cond XTT_CONVERSION_DRIVER
+        // What xtt::eigen::tensor_map makes (xtt::detail::convert), after its
+        // checks and staging.
+        tensor_map_type(xtt::detail::from_staged_t, T* data, const std::array<Eigen::Index, N>& dims,
+                        c10::Storage keep_alive)
             : base_type(data, dims),
               m_keep_alive(std::move(keep_alive))
         {
         }
+        /// @endcond
+
+    private:
 
         xtt::detail::storage_ref m_keep_alive;
-
-        friend struct detail::tensor_map_factory;
     };
 
     /**
@@ -92,74 +93,46 @@ namespace eigen
     template <class T, int N, int Options = Eigen::RowMajor>
     tensor_map_type<T, N, Options> tensor_map(const at::Tensor& t, stage policy = stage::none);
 
-    namespace detail
-    {
-        template <class T, int N, int Options>
-        struct tensor_map_props
-        {
-            static xtt::detail::request request() noexcept
-            {
-                xtt::detail::request r{};
-                r.operation = "map";
-                r.target = "as an Eigen::TensorMap";
-                r.layout = (Options & Eigen::RowMajorBit) != 0 ? xt::layout_type::row_major : xt::layout_type::column_major;
-                r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
-                r.dtype = scalar_type_v<std::remove_const_t<T>>;
-                return r;
-            }
-
-            static void check(const at::Tensor& t, stage policy)
-            {
-                xtt::detail::check_type_and_rank<std::remove_const_t<T>, static_cast<std::size_t>(N)>(request(), t, policy);
-            }
-        };
-
-        struct tensor_map_factory
-        {
-            template <class T, int N, int Options>
-            static tensor_map_type<T, N, Options> make(const at::Tensor& t, stage policy)
-            {
-                check_eigen_scalar<T>();
-                using props = tensor_map_props<T, N, Options>;
-                props::check(t, policy);
-                const xtt::detail::request r = props::request();
-                at::Tensor holder;
-                const at::Tensor& s = xtt::detail::stage_into(t, policy, r, holder);
-                std::array<Eigen::Index, N> dims;
-                for (int i = 0; i < N; ++i)
-                {
-                    dims[static_cast<std::size_t>(i)] = s.size(i);
-                }
-                return xtt::detail::translate_errors([&] { return xtt::detail::describe_conversion(r, t); }, [&] {
-                    T* data = s.numel() == 0 ? xtt::detail::empty_data<T>() : xtt::detail::typed_data<T>(s);
-                    return tensor_map_type<T, N, Options>(data, dims, s.storage());
-                });
-            }
-        };
-    }
-
     template <class T, int N, int Options>
     inline tensor_map_type<T, N, Options> tensor_map(const at::Tensor& t, stage policy)
     {
-        return detail::tensor_map_factory::make<T, N, Options>(t, policy);
+        return xtt::detail::convert<tensor_map_type<T, N, Options>>(t, policy);
     }
 }
 
 namespace detail
 {
+    /// What a tensor_map asks of a tensor: contiguous in the map's layout.
     template <class T, int N, int Options>
-    struct target_traits<eigen::tensor_map_type<T, N, Options>>
+    struct target_traits<eigen::tensor_map_type<T, N, Options>> : strided_target
     {
-        using props = eigen::detail::tensor_map_props<T, N, Options>;
-
         static request get(const at::Tensor&) noexcept
         {
-            return props::request();
+            request r{};
+            r.operation = "map";
+            r.target = "as an Eigen::TensorMap";
+            r.layout = (Options & Eigen::RowMajorBit) != 0 ? xt::layout_type::row_major : xt::layout_type::column_major;
+            r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
+            r.dtype = scalar_type_v<std::remove_const_t<T>>;
+            return r;
         }
 
         static void check(const at::Tensor& t, stage policy)
         {
-            props::check(t, policy);
+            eigen::detail::check_eigen_scalar<T>();
+            check_type_and_rank<std::remove_const_t<T>, static_cast<std::size_t>(N)>(get(t), t, policy);
+        }
+
+        static eigen::tensor_map_type<T, N, Options> make(const at::Tensor&, const staged_tensor& staged)
+        {
+            const at::Tensor& s = staged.tensor();
+            std::array<Eigen::Index, N> dims;
+            for (int i = 0; i < N; ++i)
+            {
+                dims[static_cast<std::size_t>(i)] = s.size(i);
+            }
+            T* data = s.numel() == 0 ? empty_data<T>() : typed_data<T>(s);
+            return eigen::tensor_map_type<T, N, Options>(from_staged, data, dims, s.storage());
         }
     };
 }
