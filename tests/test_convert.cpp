@@ -12,8 +12,14 @@
 #include <thread>
 #include <vector>
 
-
 #include "support/common.hpp"
+
+// Built with XTENSOR_TORCH_SEPARATE_KERNELS=1 (the option
+// XTENSOR_TORCH_TEST_SEPARATE_KERNELS), this file holds the test binary's
+// permuted-copy kernels, and the other files only declare them.
+#if XTENSOR_TORCH_SEPARATE_KERNELS
+#include <xtensor-torch/kernels.hpp>
+#endif
 
 using namespace xtt_test;
 

@@ -71,10 +71,12 @@ suite_commands() {
   # tools build an extension (its compiler builds the unit tests and the
   # extension's CMake route): the clang leg skips the consumer projects and
   # the JIT and setup.py routes
+  # the clang leg builds the unit tests with the permuted-copy kernels compiled
+  # once (XTENSOR_TORCH_SEPARATE_KERNELS), the other legs as headers only
   if [ "$leg" = bookworm-clang ]; then
-    echo "export XTT_STACK_CONSUMERS=OFF XTT_STACK_EXTENSION_BUILDS=OFF"
+    echo "export XTT_STACK_CONSUMERS=OFF XTT_STACK_EXTENSION_BUILDS=OFF XTT_STACK_SEPARATE_KERNELS=ON"
   else
-    echo "export XTT_STACK_CONSUMERS=ON XTT_STACK_EXTENSION_BUILDS=ON"
+    echo "export XTT_STACK_CONSUMERS=ON XTT_STACK_EXTENSION_BUILDS=ON XTT_STACK_SEPARATE_KERNELS=OFF"
   fi
   echo "cmake --workflow --preset stack"
   if [ "$bench" -eq 1 ]; then
@@ -178,7 +180,7 @@ cross_leg() {  # cross_leg <Debian architecture> <GNU triplet> <CMake processor>
   cd "$source_dir"
   # no benchmarks: times under emulation say nothing, and the host legs build their code
   export XTT_STACK=$leg XTT_STACK_RANDOM=ON XTT_STACK_BUILD_TYPE=RelWithDebInfo XTT_STACK_BENCHMARKS=OFF \
-         XTT_STACK_CONSUMERS=ON XTT_STACK_EXTENSION_BUILDS=ON
+         XTT_STACK_CONSUMERS=ON XTT_STACK_EXTENSION_BUILDS=ON XTT_STACK_SEPARATE_KERNELS=OFF
   cmake --preset stack --toolchain "$toolchain"
   cmake --build --preset stack
   ctest --preset stack

@@ -36,4 +36,11 @@
 #endif
 #endif
 
+// The permuted-copy kernels compiled once, in the one source file of the
+// program that includes <xtensor-torch/kernels.hpp>, rather than in every
+// file that can stage a copy: define it as 1 in every file of the program.
+#ifndef XTENSOR_TORCH_SEPARATE_KERNELS
+#define XTENSOR_TORCH_SEPARATE_KERNELS 0
+#endif
+
 #endif
