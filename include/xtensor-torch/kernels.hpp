@@ -3,7 +3,7 @@
 // file (and nothing else need be in it).
 //
 // Every file that can make a copy (a staged view, to_xarray, copy_to, an
-// Eigen map that stages) otherwise compiles the kernels itself, at about 4 s
+// Eigen map that stages) otherwise compiles the kernels itself, at about 5 s
 // a file (docs/performance.md, "Compile cost"). With the macro set for the
 // whole program, those files only declare the kernels' entry point, and this
 // file defines it. The copies are the same either way.
