@@ -71,8 +71,9 @@ suite_commands() {
   # tools build an extension (its compiler builds the unit tests and the
   # extension's CMake route): the clang leg skips the consumer projects and
   # the JIT and setup.py routes
-  # the clang leg builds the unit tests with the permuted-copy kernels compiled
-  # once (XTENSOR_TORCH_SEPARATE_KERNELS), the other legs as headers only
+  # the clang leg (as the asan preset) builds the unit tests with the
+  # permuted-copy kernels compiled once (XTENSOR_TORCH_SEPARATE_KERNELS), the
+  # other legs as headers only
   if [ "$leg" = bookworm-clang ]; then
     echo "export XTT_STACK_CONSUMERS=OFF XTT_STACK_EXTENSION_BUILDS=OFF XTT_STACK_SEPARATE_KERNELS=ON"
   else
