@@ -139,9 +139,8 @@ namespace detail
             return edit_request<T, L>();
         }
 
-        static void check(const at::Tensor& t, stage policy)
+        static void check(const at::Tensor& t, stage policy, const request& r)
         {
-            const request r = edit_request<T, L>();
             check_type_and_rank<T, N>(r, t, policy);
             check_editable(r, t);
         }

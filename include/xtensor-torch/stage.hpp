@@ -7,7 +7,6 @@
 #define XTENSOR_TORCH_STAGE_HPP
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <limits>
 #include <numeric>
@@ -788,9 +787,9 @@ namespace detail
      * it with
      *   static request get(const at::Tensor& t) noexcept;
      *       what the conversion asks of the staged tensor;
-     *   static void check(const at::Tensor& t, stage policy);
+     *   static void check(const at::Tensor& t, stage policy, const request& r);
      *       what no staging step changes (dtype, rank, sizes), throwing
-     *       conversion_error;
+     *       conversion_error that names the conversion as r does;
      *   static auto staging(const at::Tensor& t, stage policy, const request& r);
      *       the staged memory (strided_target's: a staged_tensor);
      *   static Target make(const at::Tensor& t, <staged memory>& s);
@@ -814,8 +813,8 @@ namespace detail
     Target convert(const at::Tensor& t, stage policy)
     {
         using traits = target_traits<Target>;
-        traits::check(t, policy);
         const request r = traits::get(t);
+        traits::check(t, policy, r);
         auto staged = traits::staging(t, policy, r);
         return translate_errors([&] { return describe_conversion(r, t); }, [&] { return traits::make(t, staged); });
     }
@@ -846,8 +845,9 @@ inline bool would_copy(const at::Tensor& t, stage policy) noexcept
     using traits = detail::target_traits<Target>;
     try
     {
-        traits::check(t, policy);
-        return detail::predicts_copy(t, policy, traits::get(t));
+        const detail::request r = traits::get(t);
+        traits::check(t, policy, r);
+        return detail::predicts_copy(t, policy, r);
     }
     catch (...)
     {

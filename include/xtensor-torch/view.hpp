@@ -400,9 +400,9 @@ namespace detail
             return view_request<T, L>();
         }
 
-        static void check(const at::Tensor& t, stage policy)
+        static void check(const at::Tensor& t, stage policy, const request& r)
         {
-            check_type_and_rank<T, N>(view_request<T, L>(), t, policy);
+            check_type_and_rank<T, N>(r, t, policy);
         }
 
         static tensor_view<T, N, L> make(const at::Tensor&, const staged_tensor& s)

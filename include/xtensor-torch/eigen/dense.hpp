@@ -395,10 +395,9 @@ namespace detail
         }
 
         /// Element type, rank and fixed sizes: what no staging step changes.
-        static void check(const at::Tensor& t, stage policy)
+        static void check(const at::Tensor& t, stage policy, const request& r)
         {
             eigen::detail::check_eigen_scalar<T>();
-            const request r = get(t);
             check_type_and_rank<std::remove_const_t<T>, dynamic>(r, t, policy);
             const auto rank = t.dim();
             if (rank != 2 && !(rank == 1 && takes_vectors))
@@ -434,8 +433,9 @@ namespace detail
         {
             const at::Tensor& s = staged.tensor();
             const std::pair<Eigen::Index, Eigen::Index> sizes = shape(s);
-            // inner / outer sizes and strides
-            const auto geometry = eigen::detail::fit_of<StrideType>(row_major, s.dim() == 1).geometry(s.sizes(), s.strides());
+            // inner / outer sizes and strides, as the rules that planned the map see them
+            const auto& fit = s.dim() == 1 ? rules<true>::fit : rules<false>::fit;
+            const auto geometry = fit.geometry(s.sizes(), s.strides());
             T* data = s.numel() == 0 ? empty_data<T>() : typed_data<T>(s);
             return eigen::matrix_map<T, Rows, Cols, Options, StrideType>(
                 from_staged, data, sizes.first, sizes.second,

@@ -298,10 +298,10 @@ namespace detail
         }
 
         /// (a sparse map never casts: stage::cast is not taken)
-        static void check(const at::Tensor& t, stage)
+        static void check(const at::Tensor& t, stage, const request& r)
         {
             eigen::detail::check_eigen_scalar<T>();
-            check_type_and_rank<std::remove_const_t<T>, 2>(get(t), t);
+            check_type_and_rank<std::remove_const_t<T>, 2>(r, t);
         }
 
         static eigen::detail::compressed_arrays staging(const at::Tensor& t, stage policy, const request& r)

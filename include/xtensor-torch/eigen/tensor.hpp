@@ -117,10 +117,10 @@ namespace detail
             return r;
         }
 
-        static void check(const at::Tensor& t, stage policy)
+        static void check(const at::Tensor& t, stage policy, const request& r)
         {
             eigen::detail::check_eigen_scalar<T>();
-            check_type_and_rank<std::remove_const_t<T>, static_cast<std::size_t>(N)>(get(t), t, policy);
+            check_type_and_rank<std::remove_const_t<T>, static_cast<std::size_t>(N)>(r, t, policy);
         }
 
         static eigen::tensor_map_type<T, N, Options> make(const at::Tensor&, const staged_tensor& staged)
