@@ -8,6 +8,13 @@
 
 #include "random_case.hpp"
 
+// Built with XTENSOR_TORCH_SEPARATE_KERNELS=1 (the option
+// XTENSOR_TORCH_TEST_SEPARATE_KERNELS), this file holds the permuted-copy
+// kernels that the typed cases only declare.
+#if XTENSOR_TORCH_SEPARATE_KERNELS
+#include <xtensor-torch/kernels.hpp>
+#endif
+
 namespace
 {
     std::uint64_t env_or(const char* name, std::uint64_t fallback)

@@ -15,6 +15,11 @@
 #include "../support/xtensor_headers.hpp"
 #include "random_case.hpp"
 
+// with XTENSOR_TORCH_SEPARATE_KERNELS=1, driver.cpp alone compiles the kernels
+#if XTENSOR_TORCH_SEPARATE_KERNELS && defined(XTENSOR_TORCH_DETAIL_TRANSPOSE_HPP)
+#error "with XTENSOR_TORCH_SEPARATE_KERNELS=1, xtensor-torch.hpp must not compile the permuted-copy kernels"
+#endif
+
 namespace xtt_random
 {
     using xtt::stage;
