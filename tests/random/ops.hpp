@@ -12,13 +12,9 @@
 #include <xtensor-torch/eigen.hpp>
 #endif
 
+#include "../support/no_kernels.hpp"
 #include "../support/xtensor_headers.hpp"
 #include "random_case.hpp"
-
-// with XTENSOR_TORCH_SEPARATE_KERNELS=1, driver.cpp alone compiles the kernels
-#if XTENSOR_TORCH_SEPARATE_KERNELS && defined(XTENSOR_TORCH_DETAIL_TRANSPOSE_HPP)
-#error "with XTENSOR_TORCH_SEPARATE_KERNELS=1, xtensor-torch.hpp must not compile the permuted-copy kernels"
-#endif
 
 namespace xtt_random
 {
