@@ -51,7 +51,8 @@ if [ "$leg" = sid ]; then
   packages+=(python3-torch python3-dev python3-setuptools pybind11-dev)
 fi
 
-# The suite inside a leg: the "stack" workflow preset builds into build/stack-<leg>.
+# The suite inside a leg: the "stack" preset builds into build/stack-<leg>,
+# with the settings leg_settings gives.
 # What each leg builds besides the unit and device tests, the examples and the
 # documentation snippets: CI's time goes where a leg proves something the
 # others don't.
@@ -62,31 +63,46 @@ fi
 #   build type  Release (-O3) with the newest compiler, where its optimiser
 #               warns most; the test preset's quick -O1 elsewhere
 #   benchmarks  on the host only (g++ 12; run.sh <leg> --bench builds and runs
-#               them in a leg)
+#               them in a leg); never in a cross leg (times under emulation
+#               say nothing of the hardware)
 #   consumers   the consumer projects (how CMake and pkg-config find the
 #               library): with the oldest CMake (the host) and the newest (sid)
 #   extension   the extension example's JIT and setup.py routes (torch's own
 #               build tools): not with clang, which doesn't change them (they
-#               need a Python with the leg's LibTorch: Debian 13's chroot has none)
+#               need a Python with the leg's LibTorch: Debian 13's chroot has
+#               none, and a cross leg registers them disabled)
 #   separate    the unit tests with the permuted-copy kernels compiled once
 #               (XTENSOR_TORCH_SEPARATE_KERNELS), as the asan preset does; the
-#               host's test preset, trixie, and the examples in every leg use
-#               the headers alone
+#               host's test preset, trixie, the cross legs, and the examples in
+#               every leg use the headers alone
 #   compile-fail  the must-not-compile tests: with g++ 12 (the host), g++ 16
 #               (sid) and clang, whose wording of the language's errors differs;
 #               not on Debian 13, whose g++ 14 lies between the two
-suite_commands() {
+# The arm64 leg, which CI runs, proves the target's code run there; what
+# doesn't depend on the target, the host leg runs with the same g++ 12 and
+# packages (the kernel paths that differ on arm64 have unit tests of their
+# own). s390x, run on demand, also builds the randomized cases, the
+# compile-fail tests and the consumer projects: its byte order is the one
+# thing no other leg has.
+leg_settings() {
   local leg=$1 random=OFF build_type=RelWithDebInfo consumers=OFF extension=ON separate=OFF compile_fail=ON
   case "$leg" in
     bookworm-clang) extension=OFF separate=ON ;;
     trixie) compile_fail=OFF ;;
     sid) build_type=Release consumers=ON separate=ON ;;
+    arm64) compile_fail=OFF ;;
+    s390x) random=ON consumers=ON ;;
   esac
+  echo "XTT_STACK=$leg XTT_STACK_RANDOM=$random XTT_STACK_BUILD_TYPE=$build_type XTT_STACK_BENCHMARKS=OFF" \
+       "XTT_STACK_CONSUMERS=$consumers XTT_STACK_EXTENSION_BUILDS=$extension XTT_STACK_SEPARATE_KERNELS=$separate" \
+       "XTT_STACK_COMPILE_FAILURES=$compile_fail"
+}
+
+suite_commands() {
+  local leg=$1
   echo "set -e"
   echo "cd \"\$XTT_SOURCE\""
-  echo "export XTT_STACK=$leg XTT_STACK_RANDOM=$random XTT_STACK_BUILD_TYPE=$build_type XTT_STACK_BENCHMARKS=OFF"
-  echo "export XTT_STACK_CONSUMERS=$consumers XTT_STACK_EXTENSION_BUILDS=$extension XTT_STACK_SEPARATE_KERNELS=$separate"
-  echo "export XTT_STACK_COMPILE_FAILURES=$compile_fail"
+  echo "export $(leg_settings "$leg")"
   echo "cmake --workflow --preset stack"
   if [ "$bench" -eq 1 ]; then
     echo "cmake --preset bench -B build/bench-$leg && cmake --build build/bench-$leg"
@@ -187,19 +203,9 @@ cross_leg() {  # cross_leg <Debian architecture> <GNU triplet> <CMake processor>
   [ "$prepare_only" -eq 1 ] && exit 0
 
   cd "$source_dir"
-  # What a cross-built suite proves is the target's code run there: the unit
-  # and device tests, examples and snippets. The benchmarks are left out (times
-  # under emulation say nothing). The arm64 leg, which CI runs, also leaves out
-  # what doesn't depend on the target and the host legs run with the same g++
-  # 12 and packages: the compile-fail tests, the consumer projects and the
-  # randomized cases (their geometries go through the same planner; the kernel
-  # paths have unit tests of their own). s390x, run on demand, keeps them: its
-  # byte order is the one thing no other leg has.
-  local extras=ON
-  [ "$leg" = arm64 ] && extras=OFF
-  export XTT_STACK=$leg XTT_STACK_RANDOM=$extras XTT_STACK_BUILD_TYPE=RelWithDebInfo XTT_STACK_BENCHMARKS=OFF \
-         XTT_STACK_CONSUMERS=$extras XTT_STACK_EXTENSION_BUILDS=ON XTT_STACK_SEPARATE_KERNELS=OFF \
-         XTT_STACK_COMPILE_FAILURES=$extras
+  # the settings of the leg (leg_settings, above), one assignment per word
+  # shellcheck disable=SC2046
+  export $(leg_settings "$leg")
   cmake --preset stack --toolchain "$toolchain"
   cmake --build --preset stack
   ctest --preset stack
