@@ -727,6 +727,40 @@ TEST(convert, permutations_fold_dims_that_continue_a_side)
     EXPECT_EQ(plan.batch_sizes.size(), 1u);
 }
 
+TEST(convert, each_element_type_compiles_its_own_sizes_kernels)
+{
+    // a conversion to T carries the kernels of sizeof(T) only: another size's
+    // entry leaves the copy (and the destination) alone, for ATen's copy
+    const auto check = [](at::ScalarType dtype, auto kernel_of_size, auto other_size) {
+        SCOPED_TRACE(xtt::dtype_name(dtype));
+        const at::Tensor src = at::arange(37 * 29, at::kLong).remainder(100).reshape({37, 29}).to(dtype).t();
+        const at::Tensor dst = at::zeros(src.sizes(), src.options());
+        EXPECT_FALSE(xtt::detail::transposed_copy_of_size<decltype(other_size)::value>(src, dst));
+        EXPECT_TRUE(at::equal(dst, at::zeros_like(dst)));
+        EXPECT_TRUE(xtt::detail::transposed_copy_of_size<decltype(kernel_of_size)::value>(src, dst));
+        EXPECT_TRUE(at::equal(dst, src));
+        dst.zero_();
+        EXPECT_TRUE(xtt::detail::transposed_copy_of_size<0>(src, dst));  // any size
+        EXPECT_TRUE(at::equal(dst, src));
+    };
+    using one = std::integral_constant<std::size_t, 1>;
+    using two = std::integral_constant<std::size_t, 2>;
+    using four = std::integral_constant<std::size_t, 4>;
+    using eight = std::integral_constant<std::size_t, 8>;
+    using sixteen = std::integral_constant<std::size_t, 16>;
+    check(at::kByte, one(), two());
+    check(at::kHalf, two(), four());
+    check(at::kFloat, four(), eight());
+    check(at::kDouble, eight(), sixteen());
+    check(at::kComplexFloat, eight(), four());
+    check(at::kComplexDouble, sixteen(), one());
+    // and the conversions name them by their element type
+    EXPECT_EQ((xtt::detail::view_request<const float, xt::layout_type::dynamic>().kernel),
+              &xtt::detail::transposed_copy_for<4>);
+    EXPECT_EQ(xtt::detail::copy_kernel_for<std::complex<double>>, &xtt::detail::transposed_copy_for<16>);
+    EXPECT_EQ(xtt::detail::copy_kernel_for<c10::Half>, &xtt::detail::transposed_copy_for<2>);
+}
+
 TEST(convert, copies_split_over_threads_without_openmp)
 {
     // the test binaries, as most users' code, are not compiled with -fopenmp, so

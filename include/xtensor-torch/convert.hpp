@@ -468,7 +468,8 @@ namespace detail
         {
             advise_huge_pages(dst.data_ptr(), static_cast<std::size_t>(dst.nbytes()));
         }
-        translate_errors([&] { return describe_conversion(r, t); }, [&] { copy_elements(t, dst, fresh); });
+        translate_errors([&] { return describe_conversion(r, t); },
+                         [&] { copy_elements(t, dst, fresh, copy_kernel_for<value_type>); });
         return out;
     }
 }

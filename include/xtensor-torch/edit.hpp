@@ -148,7 +148,8 @@ namespace detail
         /// The view writes back into `t` when staging copied.
         static edit_view<T, N, L> make(const at::Tensor& t, const staged_tensor& s)
         {
-            return edit_view<T, N, L>(from_staged, s.tensor(), write_back<true>(t, s.copied() ? s.tensor() : at::Tensor()));
+            const at::Tensor copy = s.copied() ? s.tensor() : at::Tensor();
+            return edit_view<T, N, L>(from_staged, s.tensor(), write_back<true>(t, copy, copy_kernel_for<std::remove_const_t<T>>));
         }
     };
 }

@@ -3,10 +3,11 @@
 // file (and nothing else need be in it).
 //
 // Every file that can make a copy (a staged view, to_xarray, copy_to, an
-// Eigen map that stages) otherwise compiles the kernels itself, at about 5 s
-// a file (docs/performance.md, "Compile cost"). With the macro set for the
-// whole program, those files only declare the kernels' entry point, and this
-// file defines it. The copies are the same either way.
+// Eigen map that stages) otherwise compiles the kernels of the element sizes
+// it converts itself, about 3-4 s a file for one (docs/performance.md,
+// "Compile cost"). With the macro set for the whole program, those files
+// only declare the kernels' entry point, and this file defines it. The copies
+// are the same either way.
 // SPDX-License-Identifier: BSD-3-Clause
 #ifndef XTENSOR_TORCH_KERNELS_HPP
 #define XTENSOR_TORCH_KERNELS_HPP

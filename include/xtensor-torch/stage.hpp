@@ -338,6 +338,7 @@ namespace detail
         std::string_view any_strides_hint;  // how to ask this conversion for any strides, if it can
         at::ScalarType dtype = at::ScalarType::Undefined;  // the element type asked for, if any
         bool copy_if_grad = false;  // a tensor that requires grad is worked on as a copy (write-back views)
+        copy_kernel kernel = nullptr;  // the permuted copy of dtype's elements (null: ATen's copy alone)
         const target_rules* rules = nullptr;  // the target's own strides or layout rules, if any
 
         /// Whether the target constrains strides beyond `layout`.
@@ -707,7 +708,7 @@ namespace detail
             return dst.zero_();
         }
         const c10::NoGradGuard no_grad;
-        if (!transposed_copy(s, dst))
+        if (r.kernel == nullptr || !r.kernel(s, dst))
         {
             dst.copy_(s.layout() == c10::kStrided ? s : s.to_dense());  // also casts, and resolves conj and neg bits
         }
@@ -826,7 +827,8 @@ namespace detail
 
 inline at::Tensor stage_tensor(const at::Tensor& t, stage policy, xt::layout_type layout, access mode)
 {
-    const detail::request r = detail::stage_request(layout, mode);
+    detail::request r = detail::stage_request(layout, mode);
+    r.kernel = &detail::transposed_copy_for<0>;  // any dtype
     if (detail::is_unfixable(t))  // before staging, whose shortcut for a usable tensor checks nothing
     {
         detail::refuse_unfixable(r, t);

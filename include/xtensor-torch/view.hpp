@@ -59,7 +59,8 @@ namespace detail
     {
     public:
 
-        write_back(const at::Tensor& target, const at::Tensor& copy) noexcept;
+        /// `kernel`: the permuted copy of the elements' size, for the copy back.
+        write_back(const at::Tensor& target, const at::Tensor& copy, copy_kernel kernel) noexcept;
         write_back(write_back&& other) noexcept;
         write_back(const write_back&) = delete;
         write_back& operator=(const write_back&) = delete;
@@ -76,6 +77,7 @@ namespace detail
 
         at::Tensor m_target;
         at::Tensor m_copy;  // the staged copy; undefined when the view shares the tensor's memory
+        copy_kernel m_kernel;
         int m_uncaught;     // exceptions in flight when the view was made
         bool m_pending = true;
     };
@@ -389,6 +391,7 @@ namespace detail
         r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
         r.any_strides_hint = view_any_strides_hint;
         r.dtype = scalar_type_v<T>;
+        r.kernel = copy_kernel_for<std::remove_const_t<T>>;
         return r;
     }
 
@@ -682,9 +685,10 @@ inline void mark_written(const at::Tensor& t)
 
 namespace detail
 {
-    inline write_back<true>::write_back(const at::Tensor& target, const at::Tensor& copy) noexcept
+    inline write_back<true>::write_back(const at::Tensor& target, const at::Tensor& copy, copy_kernel kernel) noexcept
         : m_target(target),
           m_copy(copy),
+          m_kernel(kernel),
           m_uncaught(std::uncaught_exceptions())
     {
     }
@@ -692,6 +696,7 @@ namespace detail
     inline write_back<true>::write_back(write_back&& other) noexcept
         : m_target(std::move(other.m_target)),
           m_copy(std::move(other.m_copy)),
+          m_kernel(other.m_kernel),
           m_uncaught(other.m_uncaught),
           m_pending(std::exchange(other.m_pending, false))
     {
@@ -745,7 +750,7 @@ namespace detail
                              // with the library's copy kernel, counted as copy_ counts it
                              const bool plain = m_copy.defined() && !m_target.requires_grad()
                                                 && !m_target._fw_grad(/* level */ 0).defined();
-                             if (m_copy.defined() && !(plain && transposed_copy(m_copy, m_target)))
+                             if (m_copy.defined() && !(plain && m_kernel(m_copy, m_target)))
                              {
                                  m_target.copy_(m_copy);
                              }

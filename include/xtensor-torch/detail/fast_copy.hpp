@@ -78,6 +78,26 @@ namespace detail
     bool transposed_copy(const at::Tensor& src, const at::Tensor& dst);
 #endif
 
+    /// The permuted copy of elements of `Size` bytes (0: of any size): that
+    /// size's kernels, or, with XTENSOR_TORCH_SEPARATE_KERNELS, the program's
+    /// one entry point, which has them all.
+    template <std::size_t Size>
+    inline bool transposed_copy_for(const at::Tensor& src, const at::Tensor& dst)
+    {
+#if XTENSOR_TORCH_SEPARATE_KERNELS
+        return transposed_copy(src, dst);
+#else
+        return transposed_copy_of_size<Size>(src, dst);
+#endif
+    }
+
+    /// A permuted-copy kernel as a conversion carries it: the kernels of its
+    /// element type's size only, as a view's file compiles no others.
+    using copy_kernel = bool (*)(const at::Tensor& src, const at::Tensor& dst);
+
+    template <class T>
+    inline constexpr copy_kernel copy_kernel_for = &transposed_copy_for<sizeof(T)>;
+
     /// Whether src and dst are dense CPU tensors whose elements lie in the
     /// same order in memory (the same strides): then the copy is a 1-D one.
     inline bool same_dense_layout(const at::Tensor& src, const at::Tensor& dst)
@@ -147,9 +167,9 @@ namespace detail
     }
 
     /// Copies the elements of `t` (any state the copy plan allowed) into the
-    /// CPU tensor `dst` over xtensor memory; `fresh` when nothing was written
-    /// to `dst` yet.
-    inline void copy_elements(const at::Tensor& t, const at::Tensor& dst, bool fresh)
+    /// CPU tensor `dst` over xtensor memory, a permutation with `kernel` (that
+    /// of dst's element type); `fresh` when nothing was written to `dst` yet.
+    inline void copy_elements(const at::Tensor& t, const at::Tensor& dst, bool fresh, copy_kernel kernel)
     {
         const c10::NoGradGuard no_grad;
         if (t._is_zerotensor())
@@ -172,7 +192,7 @@ namespace detail
         // bits), but for those that are faster or steadier by hand (measured:
         // tests/benchmarks, copy/): a permutation of a dense tensor (a
         // transpose, channels-last), and a plain copy of bytes (glibc's memcpy).
-        if (transposed_copy(src, dst))
+        if (kernel(src, dst))
         {
             return;
         }

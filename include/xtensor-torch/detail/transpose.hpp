@@ -1,6 +1,8 @@
 // The permuted-copy kernels: a cache-blocked transposing copy with SIMD tiles
-// for permuted (transposed, channels-last) dense tensors, and its entry point,
-// detail::transposed_copy. Included by detail/fast_copy.hpp, or, with
+// for permuted (transposed, channels-last) dense tensors, and its entry points:
+// detail::transposed_copy_of_size<Size>, which compiles one element size's
+// kernels only, and, with XTENSOR_TORCH_SEPARATE_KERNELS, detail::transposed_copy,
+// every size's. Included by detail/fast_copy.hpp, or, with
 // XTENSOR_TORCH_SEPARATE_KERNELS, by the one source file that includes
 // <xtensor-torch/kernels.hpp> (see there).
 // SPDX-License-Identifier: BSD-3-Clause
@@ -23,14 +25,6 @@
 #include <immintrin.h>
 #else
 #define XTT_HAS_X86_KERNELS 0
-#endif
-
-// The entry point: inline in the headers, or one definition in the program's
-// kernels.hpp source file
-#if XTENSOR_TORCH_SEPARATE_KERNELS
-#define XTT_KERNEL_ENTRY
-#else
-#define XTT_KERNEL_ENTRY inline
 #endif
 
 XTT_NAMESPACE_BEGIN
@@ -669,40 +663,53 @@ namespace detail
     }
 
     /// Copies src into dst with the transposing kernel, if the copy is one
-    /// (see plan_transpose); returns false, having done nothing, if it is not.
-    XTT_KERNEL_ENTRY bool transposed_copy(const at::Tensor& src, const at::Tensor& dst)
+    /// (see plan_transpose) of elements of `Size` bytes (0: of any size);
+    /// returns false, having done nothing, if it is not. A caller that knows
+    /// the element type names its size, and compiles that size's kernels only.
+    template <std::size_t Size>
+    inline bool transposed_copy_of_size(const at::Tensor& src, const at::Tensor& dst)
     {
+        static_assert(Size == 0 || Size == 1 || Size == 2 || Size == 4 || Size == 8 || Size == 16,
+                      "the kernels move elements of 1, 2, 4, 8 or 16 bytes");
         transpose_plan plan;
         if (!plan_transpose(src, dst, plan))
         {
             return false;
         }
+        const std::size_t itemsize = c10::elementSize(src.scalar_type());
+        if (Size != 0 && itemsize != Size)
+        {
+            return false;
+        }
         const void* s = read_data(src);  // a copy-on-write source stays shared
         void* d = dst.data_ptr();
-        switch (c10::elementSize(src.scalar_type()))
-        {
-            case 1:
-                run_transpose(static_cast<const std::uint8_t*>(s), static_cast<std::uint8_t*>(d), plan);
-                break;
-            case 2:
-                run_transpose(static_cast<const std::uint16_t*>(s), static_cast<std::uint16_t*>(d), plan);
-                break;
-            case 4:
-                run_transpose(static_cast<const std::uint32_t*>(s), static_cast<std::uint32_t*>(d), plan);
-                break;
-            case 8:
-                run_transpose(static_cast<const std::uint64_t*>(s), static_cast<std::uint64_t*>(d), plan);
-                break;
-            default:
-                run_transpose(static_cast<const bytes16*>(s), static_cast<bytes16*>(d), plan);
-                break;
-        }
-        return true;
+        const auto run = [&](auto element) {
+            using U = decltype(element);
+            if constexpr (Size == 0 || Size == sizeof(U))
+            {
+                if (itemsize == sizeof(U))
+                {
+                    run_transpose(static_cast<const U*>(s), static_cast<U*>(d), plan);
+                }
+            }
+        };
+        run(std::uint8_t());
+        run(std::uint16_t());
+        run(std::uint32_t());
+        run(std::uint64_t());
+        run(bytes16());
+        return true;  // plan_transpose takes only the sizes above
     }
+
+#if XTENSOR_TORCH_SEPARATE_KERNELS
+    /// The kernels of every element size, compiled once (kernels.hpp).
+    bool transposed_copy(const at::Tensor& src, const at::Tensor& dst)
+    {
+        return transposed_copy_of_size<0>(src, dst);
+    }
+#endif
 }
 
 XTT_NAMESPACE_END
-
-#undef XTT_KERNEL_ENTRY
 
 #endif

@@ -391,6 +391,7 @@ namespace detail
             r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
             r.rules = vector ? &rules<true>::rules : &rules<false>::rules;
             r.dtype = scalar_type_v<std::remove_const_t<T>>;
+            r.kernel = copy_kernel_for<std::remove_const_t<T>>;
             return r;
         }
 

@@ -114,6 +114,7 @@ namespace detail
             r.layout = (Options & Eigen::RowMajorBit) != 0 ? xt::layout_type::row_major : xt::layout_type::column_major;
             r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
             r.dtype = scalar_type_v<std::remove_const_t<T>>;
+            r.kernel = copy_kernel_for<std::remove_const_t<T>>;
             return r;
         }
 
