@@ -22,7 +22,10 @@
 
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
 #define XTT_HAS_X86_KERNELS 1
-#include <immintrin.h>
+// SSE2's intrinsics; the AVX2 tiles are written with the compiler's vector
+// types instead of <immintrin.h>, which takes most of a second to parse in
+// every file that includes the library
+#include <emmintrin.h>
 #else
 #define XTT_HAS_X86_KERNELS 0
 #endif
@@ -230,60 +233,93 @@ namespace detail
         _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_loadu_si128(reinterpret_cast<const __m128i*>(src)));
     }
 
+    /*
+     * The AVX2 register transposes, in 32-byte vectors of the compiler's
+     * (moved as floats or doubles: shuffles and moves keep every bit). Each
+     * shuffle is one of AVX's: the index lists below are unpacklo/unpackhi,
+     * shuffle_ps 0x44/0xEE and permute2f128 0x20/0x31.
+     */
+    typedef float f32x8 __attribute__((vector_size(32)));
+    typedef double f64x4 __attribute__((vector_size(32)));
+    // unaligned, and of any element type, as loads and stores see memory
+    typedef float f32x8_u __attribute__((vector_size(32), aligned(1), may_alias));
+    typedef double f64x4_u __attribute__((vector_size(32), aligned(1), may_alias));
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+#define XTT_SHUFFLE(MASK, A, B, ...) __builtin_shufflevector(A, B, __VA_ARGS__)
+#endif
+#endif
+#ifndef XTT_SHUFFLE  // g++ before 12
+    typedef int i32x8 __attribute__((vector_size(32)));
+    typedef long long i64x4 __attribute__((vector_size(32)));
+#define XTT_SHUFFLE(MASK, A, B, ...) __builtin_shuffle(A, B, MASK{__VA_ARGS__})
+#endif
+
+    // (Named registers, not arrays, which a loop the optimiser does not unroll
+    // keeps on the stack; no lambdas, which would not be compiled for AVX2.)
     __attribute__((target("avx2"), always_inline)) inline void transpose_8x8_avx2(const std::uint32_t* src, std::int64_t lds,
                                                                    std::uint32_t* dst, std::int64_t ldd) noexcept
     {
-        __m256 r[8];
-        for (int i = 0; i < 8; ++i)
-        {
-            r[i] = _mm256_loadu_ps(reinterpret_cast<const float*>(src + i * lds));
-        }
-        __m256 t[8];
-        for (int i = 0; i < 4; ++i)
-        {
-            t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-            t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-        }
-        __m256 u[8];
-        for (int i = 0; i < 2; ++i)
-        {
-            u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
-            u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
-            u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
-            u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
-        }
-        for (int j = 0; j < 4; ++j)
-        {
-            _mm256_storeu_ps(reinterpret_cast<float*>(dst + j * ldd), _mm256_permute2f128_ps(u[j], u[j + 4], 0x20));
-            _mm256_storeu_ps(reinterpret_cast<float*>(dst + (j + 4) * ldd), _mm256_permute2f128_ps(u[j], u[j + 4], 0x31));
-        }
+        const f32x8 r0 = *reinterpret_cast<const f32x8_u*>(src);
+        const f32x8 r1 = *reinterpret_cast<const f32x8_u*>(src + lds);
+        const f32x8 r2 = *reinterpret_cast<const f32x8_u*>(src + 2 * lds);
+        const f32x8 r3 = *reinterpret_cast<const f32x8_u*>(src + 3 * lds);
+        const f32x8 r4 = *reinterpret_cast<const f32x8_u*>(src + 4 * lds);
+        const f32x8 r5 = *reinterpret_cast<const f32x8_u*>(src + 5 * lds);
+        const f32x8 r6 = *reinterpret_cast<const f32x8_u*>(src + 6 * lds);
+        const f32x8 r7 = *reinterpret_cast<const f32x8_u*>(src + 7 * lds);
+        const f32x8 t0 = XTT_SHUFFLE(i32x8, r0, r1, 0, 8, 1, 9, 4, 12, 5, 13);  // unpacklo
+        const f32x8 t1 = XTT_SHUFFLE(i32x8, r0, r1, 2, 10, 3, 11, 6, 14, 7, 15);  // unpackhi
+        const f32x8 t2 = XTT_SHUFFLE(i32x8, r2, r3, 0, 8, 1, 9, 4, 12, 5, 13);
+        const f32x8 t3 = XTT_SHUFFLE(i32x8, r2, r3, 2, 10, 3, 11, 6, 14, 7, 15);
+        const f32x8 t4 = XTT_SHUFFLE(i32x8, r4, r5, 0, 8, 1, 9, 4, 12, 5, 13);
+        const f32x8 t5 = XTT_SHUFFLE(i32x8, r4, r5, 2, 10, 3, 11, 6, 14, 7, 15);
+        const f32x8 t6 = XTT_SHUFFLE(i32x8, r6, r7, 0, 8, 1, 9, 4, 12, 5, 13);
+        const f32x8 t7 = XTT_SHUFFLE(i32x8, r6, r7, 2, 10, 3, 11, 6, 14, 7, 15);
+        const f32x8 u0 = XTT_SHUFFLE(i32x8, t0, t2, 0, 1, 8, 9, 4, 5, 12, 13);  // shuffle_ps 0x44
+        const f32x8 u1 = XTT_SHUFFLE(i32x8, t0, t2, 2, 3, 10, 11, 6, 7, 14, 15);  // shuffle_ps 0xEE
+        const f32x8 u2 = XTT_SHUFFLE(i32x8, t1, t3, 0, 1, 8, 9, 4, 5, 12, 13);
+        const f32x8 u3 = XTT_SHUFFLE(i32x8, t1, t3, 2, 3, 10, 11, 6, 7, 14, 15);
+        const f32x8 u4 = XTT_SHUFFLE(i32x8, t4, t6, 0, 1, 8, 9, 4, 5, 12, 13);
+        const f32x8 u5 = XTT_SHUFFLE(i32x8, t4, t6, 2, 3, 10, 11, 6, 7, 14, 15);
+        const f32x8 u6 = XTT_SHUFFLE(i32x8, t5, t7, 0, 1, 8, 9, 4, 5, 12, 13);
+        const f32x8 u7 = XTT_SHUFFLE(i32x8, t5, t7, 2, 3, 10, 11, 6, 7, 14, 15);
+        *reinterpret_cast<f32x8_u*>(dst) = XTT_SHUFFLE(i32x8, u0, u4, 0, 1, 2, 3, 8, 9, 10, 11);  // permute2f128 0x20
+        *reinterpret_cast<f32x8_u*>(dst + ldd) = XTT_SHUFFLE(i32x8, u1, u5, 0, 1, 2, 3, 8, 9, 10, 11);
+        *reinterpret_cast<f32x8_u*>(dst + 2 * ldd) = XTT_SHUFFLE(i32x8, u2, u6, 0, 1, 2, 3, 8, 9, 10, 11);
+        *reinterpret_cast<f32x8_u*>(dst + 3 * ldd) = XTT_SHUFFLE(i32x8, u3, u7, 0, 1, 2, 3, 8, 9, 10, 11);
+        *reinterpret_cast<f32x8_u*>(dst + 4 * ldd) = XTT_SHUFFLE(i32x8, u0, u4, 4, 5, 6, 7, 12, 13, 14, 15);  // permute2f128 0x31
+        *reinterpret_cast<f32x8_u*>(dst + 5 * ldd) = XTT_SHUFFLE(i32x8, u1, u5, 4, 5, 6, 7, 12, 13, 14, 15);
+        *reinterpret_cast<f32x8_u*>(dst + 6 * ldd) = XTT_SHUFFLE(i32x8, u2, u6, 4, 5, 6, 7, 12, 13, 14, 15);
+        *reinterpret_cast<f32x8_u*>(dst + 7 * ldd) = XTT_SHUFFLE(i32x8, u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);
     }
 
     __attribute__((target("avx2"), always_inline)) inline void transpose_4x4_avx2(const std::uint64_t* src, std::int64_t lds,
                                                                    std::uint64_t* dst, std::int64_t ldd) noexcept
     {
-        const __m256d r0 = _mm256_loadu_pd(reinterpret_cast<const double*>(src));
-        const __m256d r1 = _mm256_loadu_pd(reinterpret_cast<const double*>(src + lds));
-        const __m256d r2 = _mm256_loadu_pd(reinterpret_cast<const double*>(src + 2 * lds));
-        const __m256d r3 = _mm256_loadu_pd(reinterpret_cast<const double*>(src + 3 * lds));
-        const __m256d t0 = _mm256_unpacklo_pd(r0, r1);
-        const __m256d t1 = _mm256_unpackhi_pd(r0, r1);
-        const __m256d t2 = _mm256_unpacklo_pd(r2, r3);
-        const __m256d t3 = _mm256_unpackhi_pd(r2, r3);
-        _mm256_storeu_pd(reinterpret_cast<double*>(dst), _mm256_permute2f128_pd(t0, t2, 0x20));
-        _mm256_storeu_pd(reinterpret_cast<double*>(dst + ldd), _mm256_permute2f128_pd(t1, t3, 0x20));
-        _mm256_storeu_pd(reinterpret_cast<double*>(dst + 2 * ldd), _mm256_permute2f128_pd(t0, t2, 0x31));
-        _mm256_storeu_pd(reinterpret_cast<double*>(dst + 3 * ldd), _mm256_permute2f128_pd(t1, t3, 0x31));
+        const f64x4 r0 = *reinterpret_cast<const f64x4_u*>(src);
+        const f64x4 r1 = *reinterpret_cast<const f64x4_u*>(src + lds);
+        const f64x4 r2 = *reinterpret_cast<const f64x4_u*>(src + 2 * lds);
+        const f64x4 r3 = *reinterpret_cast<const f64x4_u*>(src + 3 * lds);
+        const f64x4 t0 = XTT_SHUFFLE(i64x4, r0, r1, 0, 4, 2, 6);  // unpacklo
+        const f64x4 t1 = XTT_SHUFFLE(i64x4, r0, r1, 1, 5, 3, 7);  // unpackhi
+        const f64x4 t2 = XTT_SHUFFLE(i64x4, r2, r3, 0, 4, 2, 6);
+        const f64x4 t3 = XTT_SHUFFLE(i64x4, r2, r3, 1, 5, 3, 7);
+        *reinterpret_cast<f64x4_u*>(dst) = XTT_SHUFFLE(i64x4, t0, t2, 0, 1, 4, 5);  // permute2f128 0x20
+        *reinterpret_cast<f64x4_u*>(dst + ldd) = XTT_SHUFFLE(i64x4, t1, t3, 0, 1, 4, 5);
+        *reinterpret_cast<f64x4_u*>(dst + 2 * ldd) = XTT_SHUFFLE(i64x4, t0, t2, 2, 3, 6, 7);  // permute2f128 0x31
+        *reinterpret_cast<f64x4_u*>(dst + 3 * ldd) = XTT_SHUFFLE(i64x4, t1, t3, 2, 3, 6, 7);
     }
 
     __attribute__((target("avx2"), always_inline)) inline void transpose_2x2_avx2(const bytes16* src, std::int64_t lds,
                                                                    bytes16* dst, std::int64_t ldd) noexcept
     {
-        const __m256d r0 = _mm256_loadu_pd(reinterpret_cast<const double*>(src));
-        const __m256d r1 = _mm256_loadu_pd(reinterpret_cast<const double*>(src + lds));
-        _mm256_storeu_pd(reinterpret_cast<double*>(dst), _mm256_permute2f128_pd(r0, r1, 0x20));
-        _mm256_storeu_pd(reinterpret_cast<double*>(dst + ldd), _mm256_permute2f128_pd(r0, r1, 0x31));
+        const f64x4 r0 = *reinterpret_cast<const f64x4_u*>(src);
+        const f64x4 r1 = *reinterpret_cast<const f64x4_u*>(src + lds);
+        *reinterpret_cast<f64x4_u*>(dst) = XTT_SHUFFLE(i64x4, r0, r1, 0, 1, 4, 5);
+        *reinterpret_cast<f64x4_u*>(dst + ldd) = XTT_SHUFFLE(i64x4, r0, r1, 2, 3, 6, 7);
     }
+#undef XTT_SHUFFLE
 #endif
 
     /*
