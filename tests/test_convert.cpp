@@ -755,8 +755,8 @@ TEST(convert, each_element_type_compiles_its_own_sizes_kernels)
     check(at::kComplexFloat, eight(), four());
     check(at::kComplexDouble, sixteen(), one());
     // and the conversions name them by their element type
-    EXPECT_EQ((xtt::detail::view_request<const float, xt::layout_type::dynamic>().kernel),
-              &xtt::detail::transposed_copy_for<4>);
+    EXPECT_EQ((xtt::detail::target_traits<xtt::tensor_view<const float>>::kernel()), &xtt::detail::transposed_copy_for<4>);
+    EXPECT_EQ((xtt::detail::target_traits<xtt::edit_view<double, 2>>::kernel()), &xtt::detail::transposed_copy_for<8>);
     EXPECT_EQ(xtt::detail::copy_kernel_for<std::complex<double>>, &xtt::detail::transposed_copy_for<16>);
     EXPECT_EQ(xtt::detail::copy_kernel_for<c10::Half>, &xtt::detail::transposed_copy_for<2>);
 }

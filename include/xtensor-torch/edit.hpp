@@ -54,7 +54,8 @@ XTT_NAMESPACE_BEGIN
  * @tparam N the rank, or xtt::dynamic.
  * @tparam L the layout of the view, as for xtt::view.
  * @param t the tensor to edit.
- * @param policy the staging steps allowed (default: none, so the view shares or throws).
+ * @param policy the staging steps allowed; without it, none: the view shares
+ *        or the call throws, and the file compiles no copy kernel.
  * @return an edit_view<T, N, L>.
  * @throws conversion_error as xtt::view, and for the states above.
  *
@@ -67,7 +68,16 @@ XTT_NAMESPACE_BEGIN
  * @endcode
  */
 template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic>
-edit_view<T, N, L> edit(const at::Tensor& t, stage policy = stage::none);
+edit_view<T, N, L> edit(const at::Tensor& t, stage policy);
+
+/**
+ * @brief xtt::edit without a policy (`stage::none`): the view shares `t`'s
+ * memory (the write is counted at commit), or the call throws; no copy
+ * kernel is compiled for it.
+ * @throws conversion_error as xtt::edit(t, stage::none).
+ */
+template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic>
+edit_view<T, N, L> edit(const at::Tensor& t);
 
 /**
  * @brief Edits `t` through a view for the length of a call: stages (as
@@ -132,7 +142,7 @@ namespace detail
     }
 
     template <class T, std::size_t N, xt::layout_type L>
-    struct target_traits<tensor_view<T, N, L, true>> : strided_target
+    struct target_traits<tensor_view<T, N, L, true>> : strided_target<T>
     {
         static request get(const at::Tensor&) noexcept
         {
@@ -149,7 +159,7 @@ namespace detail
         static edit_view<T, N, L> make(const at::Tensor& t, const staged_tensor& s)
         {
             const at::Tensor copy = s.copied() ? s.tensor() : at::Tensor();
-            return edit_view<T, N, L>(from_staged, s.tensor(), write_back<true>(t, copy, copy_kernel_for<std::remove_const_t<T>>));
+            return edit_view<T, N, L>(from_staged, s.tensor(), write_back<true>(t, copy, s.kernel()));
         }
     };
 }
@@ -160,13 +170,29 @@ namespace detail
 
 /// @cond XTT_OUT_OF_LINE
 
+namespace detail
+{
+    template <class T>
+    constexpr void check_edit_parameters() noexcept
+    {
+        static_assert(!std::is_const_v<T>, "xtt::edit<T>: an edit view writes; use xtt::view<const T> to read");
+        static_assert(has_scalar_type_v<T>,
+                      "xtt::edit<T>: T has no LibTorch dtype; use one of the types in the README's dtype table");
+    }
+}
+
 template <class T, std::size_t N, xt::layout_type L>
 inline edit_view<T, N, L> edit(const at::Tensor& t, stage policy)
 {
-    static_assert(!std::is_const_v<T>, "xtt::edit<T>: an edit view writes; use xtt::view<const T> to read");
-    static_assert(has_scalar_type_v<T>,
-                  "xtt::edit<T>: T has no LibTorch dtype; use one of the types in the README's dtype table");
+    detail::check_edit_parameters<T>();
     return detail::convert<edit_view<T, N, L>>(t, policy);
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+inline edit_view<T, N, L> edit(const at::Tensor& t)
+{
+    detail::check_edit_parameters<T>();
+    return detail::convert<edit_view<T, N, L>>(t);
 }
 
 template <class T, std::size_t N, xt::layout_type L, class F>

@@ -2,10 +2,9 @@
 // XTENSOR_TORCH_SEPARATE_KERNELS=1, include this header in exactly one source
 // file (and nothing else need be in it).
 //
-// Every file that can make a copy (a staged view, to_xarray, copy_to, an
-// Eigen map that stages) otherwise compiles the kernels of the element sizes
-// it converts itself, about 3-4 s a file for one (docs/performance.md,
-// "Compile cost"). With the macro set for the whole program, those files
+// Every file that can make a copy (a conversion with a policy, to_xarray,
+// copy_to) otherwise compiles the kernels of the element sizes it converts
+// itself, about 2 s a file for one (docs/performance.md, "Compile cost"). With the macro set for the whole program, those files
 // only declare the kernels' entry point, and this file defines it. The copies
 // are the same either way.
 // SPDX-License-Identifier: BSD-3-Clause

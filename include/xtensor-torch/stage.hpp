@@ -338,7 +338,7 @@ namespace detail
         std::string_view any_strides_hint;  // how to ask this conversion for any strides, if it can
         at::ScalarType dtype = at::ScalarType::Undefined;  // the element type asked for, if any
         bool copy_if_grad = false;  // a tensor that requires grad is worked on as a copy (write-back views)
-        copy_kernel kernel = nullptr;  // the permuted copy of dtype's elements (null: ATen's copy alone)
+        copy_kernel kernel = nullptr;  // the permuted copy of dtype's elements (null: ATen's copy alone; set by convert)
         const target_rules* rules = nullptr;  // the target's own strides or layout rules, if any
 
         /// Whether the target constrains strides beyond `layout`.
@@ -722,7 +722,8 @@ namespace detail
     public:
 
         staged_tensor(const at::Tensor& t, stage policy, const request& r)
-            : m_source(&t)
+            : m_source(&t),
+              m_kernel(r.kernel)
         {
             if (!usable_as_is(t, r))
             {
@@ -742,9 +743,16 @@ namespace detail
             return m_holder.defined() && !m_holder.is_alias_of(*m_source);
         }
 
+        /// The kernel staging copied with (the request's), for a copy back.
+        copy_kernel kernel() const noexcept
+        {
+            return m_kernel;
+        }
+
     private:
 
         const at::Tensor* m_source;
+        copy_kernel m_kernel;
         at::Tensor m_holder;
     };
 
@@ -795,13 +803,25 @@ namespace detail
      *       the staged memory (strided_target's: a staged_tensor);
      *   static Target make(const at::Tensor& t, <staged memory>& s);
      *       the result over the staged memory.
+     *   static constexpr copy_kernel kernel() noexcept;
+     *       the permuted copy staging copies with (strided_target<T>'s: that
+     *       of T's size).
      */
     template <class Target, class = void>
     struct target_traits;
 
-    /// The staging of the targets that take a dense strided tensor.
+    /// The staging of the targets that take a dense strided tensor of T.
+    template <class T>
     struct strided_target
     {
+        /// The permuted copy of T's size; the driver asks for it only when
+        /// staging may copy, so that a file converting without a policy
+        /// compiles no kernel.
+        static constexpr copy_kernel kernel() noexcept
+        {
+            return copy_kernel_for<std::remove_const_t<T>>;
+        }
+
         static staged_tensor staging(const at::Tensor& t, stage policy, const request& r)
         {
             return staged_tensor(t, policy, r);
@@ -811,13 +831,30 @@ namespace detail
     /// The one conversion driver: check, stage, make; LibTorch's errors
     /// translated into conversion_error naming the conversion.
     template <class Target>
-    Target convert(const at::Tensor& t, stage policy)
+    Target convert_as(const at::Tensor& t, stage policy, const request& r)
     {
         using traits = target_traits<Target>;
-        const request r = traits::get(t);
         traits::check(t, policy, r);
         auto staged = traits::staging(t, policy, r);
         return translate_errors([&] { return describe_conversion(r, t); }, [&] { return traits::make(t, staged); });
+    }
+
+    /// A conversion that may stage: its request carries the kernel of the
+    /// target's element size.
+    template <class Target>
+    Target convert(const at::Tensor& t, stage policy)
+    {
+        request r = target_traits<Target>::get(t);
+        r.kernel = target_traits<Target>::kernel();
+        return convert_as<Target>(t, policy, r);
+    }
+
+    /// A conversion without a policy (stage::none): it copies nothing, so
+    /// nothing that copies is compiled for it.
+    template <class Target>
+    Target convert(const at::Tensor& t)
+    {
+        return convert_as<Target>(t, stage::none, target_traits<Target>::get(t));
     }
 }
 

@@ -314,7 +314,9 @@ private:
  *         / `column_major`: the tensor must be contiguous in that layout,
  *         or `policy` must allow `stage::contiguous`.
  * @param t the tensor.
- * @param policy the staging steps allowed (default: none).
+ * @param policy the staging steps allowed; without it, none: the view shares
+ *        `t`'s memory or the call throws, and the file compiles no copy
+ *        kernel (README, "Compile time").
  * @return a tensor_view<T, N, L>.
  * @throws conversion_error for a dtype or rank mismatch, for an undefined,
  *         meta, quantized or nested tensor, and for a state that needs a step
@@ -327,7 +329,16 @@ private:
  * @endcode
  */
 template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic>
-tensor_view<T, N, L> view(const at::Tensor& t, stage policy = stage::none);
+tensor_view<T, N, L> view(const at::Tensor& t, stage policy);
+
+/**
+ * @brief xtt::view without a policy (`stage::none`): the view shares `t`'s
+ * memory, or the call throws. It copies nothing, so a file that converts
+ * only so compiles no copy kernel (README, "Compile time").
+ * @throws conversion_error as xtt::view(t, stage::none).
+ */
+template <class T, std::size_t N = dynamic, xt::layout_type L = xt::layout_type::dynamic>
+tensor_view<T, N, L> view(const at::Tensor& t);
 
 /**
  * @brief Calls `f` with a dynamic-rank view of `t` typed by `t`'s runtime dtype.
@@ -339,7 +350,7 @@ tensor_view<T, N, L> view(const at::Tensor& t, stage policy = stage::none);
  * @tparam A `access::read_write` (default) or `access::read_only`.
  * @param t the tensor.
  * @param f a callable taking any tensor_view, e.g. a generic lambda.
- * @param policy the staging steps allowed.
+ * @param policy the staging steps allowed; without it, none (as xtt::view).
  * @return what `f` returns.
  * @throws conversion_error as xtt::view, and for a dtype without a C++ type.
  *
@@ -348,7 +359,15 @@ tensor_view<T, N, L> view(const at::Tensor& t, stage policy = stage::none);
  * @endcode
  */
 template <access A = access::read_write, class F>
-decltype(auto) visit(const at::Tensor& t, F&& f, stage policy = stage::none);
+decltype(auto) visit(const at::Tensor& t, F&& f, stage policy);
+
+/**
+ * @brief xtt::visit without a policy (`stage::none`): each view shares `t`'s
+ * memory, or the call throws; no copy kernel is compiled for it.
+ * @throws conversion_error as xtt::visit(t, f, stage::none).
+ */
+template <access A = access::read_write, class F>
+decltype(auto) visit(const at::Tensor& t, F&& f);
 
 /**
  * @brief Tells autograd that `t`'s elements were written by other means than
@@ -391,12 +410,11 @@ namespace detail
         r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
         r.any_strides_hint = view_any_strides_hint;
         r.dtype = scalar_type_v<T>;
-        r.kernel = copy_kernel_for<std::remove_const_t<T>>;
         return r;
     }
 
     template <class T, std::size_t N, xt::layout_type L>
-    struct target_traits<tensor_view<T, N, L, false>> : strided_target
+    struct target_traits<tensor_view<T, N, L, false>> : strided_target<T>
     {
         static constexpr request get(const at::Tensor&) noexcept
         {
@@ -650,17 +668,33 @@ inline tensor_view<T, N, L, WriteBack>& tensor_view<T, N, L, WriteBack>::scalar_
  * view and visit, out of line *
  *****************************/
 
+namespace detail
+{
+    template <class T, std::size_t N, xt::layout_type L>
+    constexpr void check_view_parameters() noexcept
+    {
+        static_assert(has_scalar_type_v<T>,
+                      "xtt::view<T>: T has no LibTorch dtype; use one of the types in the README's dtype table, "
+                      "or xtt::visit for a runtime dtype");
+        static_assert(!std::is_volatile_v<T> && !std::is_reference_v<T>, "xtt::view<T>: T must be a plain or const element type");
+        static_assert(N == dynamic || N <= 64, "xtt::view<T, N>: N must be a rank (0..64) or xtt::dynamic");
+        static_assert(L == xt::layout_type::dynamic || L == xt::layout_type::row_major || L == xt::layout_type::column_major,
+                      "xtt::view<T, N, L>: L must be xt::layout_type::row_major, column_major or dynamic");
+    }
+}
+
 template <class T, std::size_t N, xt::layout_type L>
 inline tensor_view<T, N, L> view(const at::Tensor& t, stage policy)
 {
-    static_assert(has_scalar_type_v<T>,
-                  "xtt::view<T>: T has no LibTorch dtype; use one of the types in the README's dtype table, "
-                  "or xtt::visit for a runtime dtype");
-    static_assert(!std::is_volatile_v<T> && !std::is_reference_v<T>, "xtt::view<T>: T must be a plain or const element type");
-    static_assert(N == dynamic || N <= 64, "xtt::view<T, N>: N must be a rank (0..64) or xtt::dynamic");
-    static_assert(L == xt::layout_type::dynamic || L == xt::layout_type::row_major || L == xt::layout_type::column_major,
-                  "xtt::view<T, N, L>: L must be xt::layout_type::row_major, column_major or dynamic");
+    detail::check_view_parameters<T, N, L>();
     return detail::convert<tensor_view<T, N, L>>(t, policy);
+}
+
+template <class T, std::size_t N, xt::layout_type L>
+inline tensor_view<T, N, L> view(const at::Tensor& t)
+{
+    detail::check_view_parameters<T, N, L>();
+    return detail::convert<tensor_view<T, N, L>>(t);
 }
 
 inline void mark_written(const at::Tensor& t)
@@ -750,7 +784,7 @@ namespace detail
                              // with the library's copy kernel, counted as copy_ counts it
                              const bool plain = m_copy.defined() && !m_target.requires_grad()
                                                 && !m_target._fw_grad(/* level */ 0).defined();
-                             if (m_copy.defined() && !(plain && m_kernel(m_copy, m_target)))
+                             if (m_copy.defined() && !(plain && m_kernel != nullptr && m_kernel(m_copy, m_target)))
                              {
                                  m_target.copy_(m_copy);
                              }
@@ -762,24 +796,47 @@ namespace detail
     }
 }
 
+namespace detail
+{
+    /// visit, with a policy (Stages) or without one.
+    template <access A, bool Stages, class F>
+    decltype(auto) visit_views(const at::Tensor& t, F&& f, stage policy)
+    {
+        using probe = std::conditional_t<A == access::read_only, const float, float>;
+        using result_type = std::invoke_result_t<F&, tensor_view<probe>>;
+        constexpr request r = view_request<probe, xt::layout_type::dynamic>();
+        if (is_unfixable(t))
+        {
+            refuse_unfixable(r, t);
+        }
+        return dispatch_dtype(
+            t.scalar_type(),
+            [&](auto tag) -> result_type {
+                using element = typename decltype(tag)::type;
+                using T = std::conditional_t<A == access::read_only, const element, element>;
+                if constexpr (Stages)
+                {
+                    return f(view<T>(t, policy));
+                }
+                else
+                {
+                    return f(view<T>(t));
+                }
+            },
+            [&]() -> result_type { refuse_unsupported_dtype(r, t); });
+    }
+}
+
 template <access A, class F>
 inline decltype(auto) visit(const at::Tensor& t, F&& f, stage policy)
 {
-    using probe = std::conditional_t<A == access::read_only, const float, float>;
-    using result_type = std::invoke_result_t<F&, tensor_view<probe>>;
-    constexpr detail::request r = detail::view_request<probe, xt::layout_type::dynamic>();
-    if (detail::is_unfixable(t))
-    {
-        detail::refuse_unfixable(r, t);
-    }
-    return detail::dispatch_dtype(
-        t.scalar_type(),
-        [&](auto tag) -> result_type {
-            using element = typename decltype(tag)::type;
-            using T = std::conditional_t<A == access::read_only, const element, element>;
-            return f(view<T>(t, policy));
-        },
-        [&]() -> result_type { detail::refuse_unsupported_dtype(r, t); });
+    return detail::visit_views<A, true>(t, std::forward<F>(f), policy);
+}
+
+template <access A, class F>
+inline decltype(auto) visit(const at::Tensor& t, F&& f)
+{
+    return detail::visit_views<A, false>(t, std::forward<F>(f), stage::none);
 }
 
 /// @endcond

@@ -126,7 +126,8 @@ namespace eigen
      * @tparam StrideType the map's Eigen stride type.
      * @param t a 2-D tensor; a 1-D one for a map with one column (a column
      *        vector) or one row (a row vector).
-     * @param policy the staging steps allowed (default: none).
+     * @param policy the staging steps allowed; without it, none (the map
+     *        shares or the call throws, and the file compiles no copy kernel).
      * @return a matrix_map.
      * @throws conversion_error for a dtype, rank or fixed-size mismatch,
      *         strides the StrideType can't express (without `stage::contiguous`),
@@ -143,7 +144,19 @@ namespace eigen
               int Cols = Eigen::Dynamic,
               int Options = (Cols == 1 && Rows != 1) ? Eigen::ColMajor : Eigen::RowMajor,
               class StrideType = Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>
-    matrix_map<T, Rows, Cols, Options, StrideType> map(const at::Tensor& t, stage policy = stage::none);
+    matrix_map<T, Rows, Cols, Options, StrideType> map(const at::Tensor& t, stage policy);
+
+    /**
+     * @brief xtt::eigen::map without a policy (`stage::none`): the map shares
+     * `t`'s memory, or the call throws; no copy kernel is compiled for it.
+     * @throws conversion_error as map(t, stage::none).
+     */
+    template <class T,
+              int Rows = Eigen::Dynamic,
+              int Cols = Eigen::Dynamic,
+              int Options = (Cols == 1 && Rows != 1) ? Eigen::ColMajor : Eigen::RowMajor,
+              class StrideType = Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>
+    matrix_map<T, Rows, Cols, Options, StrideType> map(const at::Tensor& t);
 
     /**
      * @brief A zero-copy Eigen column-vector map of a 1-D tensor (or of a 2-D
@@ -155,7 +168,8 @@ namespace eigen
      * @tparam StrideType `Eigen::InnerStride<Eigen::Dynamic>` (any stride) or
      *         `Eigen::InnerStride<1>` (contiguous, or `stage::contiguous`).
      * @param t a 1-D tensor.
-     * @param policy the staging steps allowed (default: none).
+     * @param policy the staging steps allowed; without it, none (the map
+     *        shares or the call throws, and the file compiles no copy kernel).
      * @throws conversion_error as map.
      *
      * @code
@@ -163,8 +177,15 @@ namespace eigen
      * @endcode
      */
     template <class T, class StrideType = Eigen::InnerStride<Eigen::Dynamic>>
-    matrix_map<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType> map_vector(const at::Tensor& t,
-                                                                             stage policy = stage::none);
+    matrix_map<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType> map_vector(const at::Tensor& t, stage policy);
+
+    /**
+     * @brief xtt::eigen::map_vector without a policy (`stage::none`): the map
+     * shares `t`'s memory, or the call throws; no copy kernel is compiled for it.
+     * @throws conversion_error as map_vector(t, stage::none).
+     */
+    template <class T, class StrideType = Eigen::InnerStride<Eigen::Dynamic>>
+    matrix_map<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType> map_vector(const at::Tensor& t);
 
     namespace detail
     {
@@ -365,6 +386,18 @@ namespace eigen
     {
         return xtt::detail::convert<matrix_map<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType>>(t, policy);
     }
+
+    template <class T, int Rows, int Cols, int Options, class StrideType>
+    inline matrix_map<T, Rows, Cols, Options, StrideType> map(const at::Tensor& t)
+    {
+        return xtt::detail::convert<matrix_map<T, Rows, Cols, Options, StrideType>>(t);
+    }
+
+    template <class T, class StrideType>
+    inline matrix_map<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType> map_vector(const at::Tensor& t)
+    {
+        return xtt::detail::convert<matrix_map<T, Eigen::Dynamic, 1, Eigen::ColMajor, StrideType>>(t);
+    }
 }
 
 namespace detail
@@ -374,7 +407,7 @@ namespace detail
      * tensor maps as a vector when the map has one column (or one row).
      */
     template <class T, int Rows, int Cols, int Options, class StrideType>
-    struct target_traits<eigen::matrix_map<T, Rows, Cols, Options, StrideType>> : strided_target
+    struct target_traits<eigen::matrix_map<T, Rows, Cols, Options, StrideType>> : strided_target<T>
     {
         static constexpr bool row_major = (Options & Eigen::RowMajorBit) != 0;
         static constexpr bool takes_vectors = Cols == 1 || Rows == 1;
@@ -391,7 +424,6 @@ namespace detail
             r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
             r.rules = vector ? &rules<true>::rules : &rules<false>::rules;
             r.dtype = scalar_type_v<std::remove_const_t<T>>;
-            r.kernel = copy_kernel_for<std::remove_const_t<T>>;
             return r;
         }
 

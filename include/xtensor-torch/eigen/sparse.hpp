@@ -297,6 +297,12 @@ namespace detail
             return r;
         }
 
+        /// None: a sparse map stages its arrays with ATen's copies.
+        static constexpr copy_kernel kernel() noexcept
+        {
+            return nullptr;
+        }
+
         /// (a sparse map never casts: stage::cast is not taken)
         static void check(const at::Tensor& t, stage, const request& r)
         {

@@ -80,6 +80,9 @@ namespace eigen
      *         `std::complex<T>` for those dtypes); `const T` for a read-only map.
      * @tparam N the rank.
      * @tparam Options Eigen::RowMajor (default) or Eigen::ColMajor.
+     * @param t a rank-N tensor.
+     * @param policy the staging steps allowed; without it, none (the map
+     *        shares or the call throws, and the file compiles no copy kernel).
      * @throws conversion_error for a dtype or rank mismatch, strides that are not
      *         contiguous in the layout (without `stage::contiguous`), and every
      *         state xtt::view refuses.
@@ -91,12 +94,26 @@ namespace eigen
      * @endcode
      */
     template <class T, int N, int Options = Eigen::RowMajor>
-    tensor_map_type<T, N, Options> tensor_map(const at::Tensor& t, stage policy = stage::none);
+    tensor_map_type<T, N, Options> tensor_map(const at::Tensor& t, stage policy);
+
+    /**
+     * @brief xtt::eigen::tensor_map without a policy (`stage::none`): the map
+     * shares `t`'s memory, or the call throws; no copy kernel is compiled for it.
+     * @throws conversion_error as tensor_map(t, stage::none).
+     */
+    template <class T, int N, int Options = Eigen::RowMajor>
+    tensor_map_type<T, N, Options> tensor_map(const at::Tensor& t);
 
     template <class T, int N, int Options>
     inline tensor_map_type<T, N, Options> tensor_map(const at::Tensor& t, stage policy)
     {
         return xtt::detail::convert<tensor_map_type<T, N, Options>>(t, policy);
+    }
+
+    template <class T, int N, int Options>
+    inline tensor_map_type<T, N, Options> tensor_map(const at::Tensor& t)
+    {
+        return xtt::detail::convert<tensor_map_type<T, N, Options>>(t);
     }
 }
 
@@ -104,7 +121,7 @@ namespace detail
 {
     /// What a tensor_map asks of a tensor: contiguous in the map's layout.
     template <class T, int N, int Options>
-    struct target_traits<eigen::tensor_map_type<T, N, Options>> : strided_target
+    struct target_traits<eigen::tensor_map_type<T, N, Options>> : strided_target<T>
     {
         static request get(const at::Tensor&) noexcept
         {
@@ -114,7 +131,6 @@ namespace detail
             r.layout = (Options & Eigen::RowMajorBit) != 0 ? xt::layout_type::row_major : xt::layout_type::column_major;
             r.mode = std::is_const_v<T> ? access::read_only : access::read_write;
             r.dtype = scalar_type_v<std::remove_const_t<T>>;
-            r.kernel = copy_kernel_for<std::remove_const_t<T>>;
             return r;
         }
 
