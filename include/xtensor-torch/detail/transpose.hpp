@@ -255,45 +255,38 @@ namespace detail
 #define XTT_SHUFFLE(MASK, A, B, ...) __builtin_shuffle(A, B, MASK{__VA_ARGS__})
 #endif
 
-    // (Named registers, not arrays, which a loop the optimiser does not unroll
-    // keeps on the stack; no lambdas, which would not be compiled for AVX2.)
+    // (No lambdas in them: a lambda would not be compiled for AVX2.)
     __attribute__((target("avx2"), always_inline)) inline void transpose_8x8_avx2(const std::uint32_t* src, std::int64_t lds,
                                                                    std::uint32_t* dst, std::int64_t ldd) noexcept
     {
-        const f32x8 r0 = *reinterpret_cast<const f32x8_u*>(src);
-        const f32x8 r1 = *reinterpret_cast<const f32x8_u*>(src + lds);
-        const f32x8 r2 = *reinterpret_cast<const f32x8_u*>(src + 2 * lds);
-        const f32x8 r3 = *reinterpret_cast<const f32x8_u*>(src + 3 * lds);
-        const f32x8 r4 = *reinterpret_cast<const f32x8_u*>(src + 4 * lds);
-        const f32x8 r5 = *reinterpret_cast<const f32x8_u*>(src + 5 * lds);
-        const f32x8 r6 = *reinterpret_cast<const f32x8_u*>(src + 6 * lds);
-        const f32x8 r7 = *reinterpret_cast<const f32x8_u*>(src + 7 * lds);
-        const f32x8 t0 = XTT_SHUFFLE(i32x8, r0, r1, 0, 8, 1, 9, 4, 12, 5, 13);  // unpacklo
-        const f32x8 t1 = XTT_SHUFFLE(i32x8, r0, r1, 2, 10, 3, 11, 6, 14, 7, 15);  // unpackhi
-        const f32x8 t2 = XTT_SHUFFLE(i32x8, r2, r3, 0, 8, 1, 9, 4, 12, 5, 13);
-        const f32x8 t3 = XTT_SHUFFLE(i32x8, r2, r3, 2, 10, 3, 11, 6, 14, 7, 15);
-        const f32x8 t4 = XTT_SHUFFLE(i32x8, r4, r5, 0, 8, 1, 9, 4, 12, 5, 13);
-        const f32x8 t5 = XTT_SHUFFLE(i32x8, r4, r5, 2, 10, 3, 11, 6, 14, 7, 15);
-        const f32x8 t6 = XTT_SHUFFLE(i32x8, r6, r7, 0, 8, 1, 9, 4, 12, 5, 13);
-        const f32x8 t7 = XTT_SHUFFLE(i32x8, r6, r7, 2, 10, 3, 11, 6, 14, 7, 15);
-        const f32x8 u0 = XTT_SHUFFLE(i32x8, t0, t2, 0, 1, 8, 9, 4, 5, 12, 13);  // shuffle_ps 0x44
-        const f32x8 u1 = XTT_SHUFFLE(i32x8, t0, t2, 2, 3, 10, 11, 6, 7, 14, 15);  // shuffle_ps 0xEE
-        const f32x8 u2 = XTT_SHUFFLE(i32x8, t1, t3, 0, 1, 8, 9, 4, 5, 12, 13);
-        const f32x8 u3 = XTT_SHUFFLE(i32x8, t1, t3, 2, 3, 10, 11, 6, 7, 14, 15);
-        const f32x8 u4 = XTT_SHUFFLE(i32x8, t4, t6, 0, 1, 8, 9, 4, 5, 12, 13);
-        const f32x8 u5 = XTT_SHUFFLE(i32x8, t4, t6, 2, 3, 10, 11, 6, 7, 14, 15);
-        const f32x8 u6 = XTT_SHUFFLE(i32x8, t5, t7, 0, 1, 8, 9, 4, 5, 12, 13);
-        const f32x8 u7 = XTT_SHUFFLE(i32x8, t5, t7, 2, 3, 10, 11, 6, 7, 14, 15);
-        *reinterpret_cast<f32x8_u*>(dst) = XTT_SHUFFLE(i32x8, u0, u4, 0, 1, 2, 3, 8, 9, 10, 11);  // permute2f128 0x20
-        *reinterpret_cast<f32x8_u*>(dst + ldd) = XTT_SHUFFLE(i32x8, u1, u5, 0, 1, 2, 3, 8, 9, 10, 11);
-        *reinterpret_cast<f32x8_u*>(dst + 2 * ldd) = XTT_SHUFFLE(i32x8, u2, u6, 0, 1, 2, 3, 8, 9, 10, 11);
-        *reinterpret_cast<f32x8_u*>(dst + 3 * ldd) = XTT_SHUFFLE(i32x8, u3, u7, 0, 1, 2, 3, 8, 9, 10, 11);
-        *reinterpret_cast<f32x8_u*>(dst + 4 * ldd) = XTT_SHUFFLE(i32x8, u0, u4, 4, 5, 6, 7, 12, 13, 14, 15);  // permute2f128 0x31
-        *reinterpret_cast<f32x8_u*>(dst + 5 * ldd) = XTT_SHUFFLE(i32x8, u1, u5, 4, 5, 6, 7, 12, 13, 14, 15);
-        *reinterpret_cast<f32x8_u*>(dst + 6 * ldd) = XTT_SHUFFLE(i32x8, u2, u6, 4, 5, 6, 7, 12, 13, 14, 15);
-        *reinterpret_cast<f32x8_u*>(dst + 7 * ldd) = XTT_SHUFFLE(i32x8, u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);
+        f32x8 r[8];
+        for (int i = 0; i < 8; ++i)
+        {
+            r[i] = *reinterpret_cast<const f32x8_u*>(src + i * lds);
+        }
+        f32x8 t[8];
+        for (int i = 0; i < 4; ++i)
+        {
+            t[2 * i] = XTT_SHUFFLE(i32x8, r[2 * i], r[2 * i + 1], 0, 8, 1, 9, 4, 12, 5, 13);  // unpacklo
+            t[2 * i + 1] = XTT_SHUFFLE(i32x8, r[2 * i], r[2 * i + 1], 2, 10, 3, 11, 6, 14, 7, 15);  // unpackhi
+        }
+        f32x8 u[8];
+        for (int i = 0; i < 2; ++i)
+        {
+            u[4 * i] = XTT_SHUFFLE(i32x8, t[4 * i], t[4 * i + 2], 0, 1, 8, 9, 4, 5, 12, 13);  // shuffle_ps 0x44
+            u[4 * i + 1] = XTT_SHUFFLE(i32x8, t[4 * i], t[4 * i + 2], 2, 3, 10, 11, 6, 7, 14, 15);  // 0xEE
+            u[4 * i + 2] = XTT_SHUFFLE(i32x8, t[4 * i + 1], t[4 * i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+            u[4 * i + 3] = XTT_SHUFFLE(i32x8, t[4 * i + 1], t[4 * i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+        }
+        for (int j = 0; j < 4; ++j)
+        {
+            *reinterpret_cast<f32x8_u*>(dst + j * ldd) = XTT_SHUFFLE(i32x8, u[j], u[j + 4], 0, 1, 2, 3, 8, 9, 10, 11);  // permute2f128 0x20
+            *reinterpret_cast<f32x8_u*>(dst + (j + 4) * ldd) = XTT_SHUFFLE(i32x8, u[j], u[j + 4], 4, 5, 6, 7, 12, 13, 14, 15);  // 0x31
+        }
     }
 
+    // (Named registers: arrays of them, in loops the optimiser leaves rolled
+    // at -O2, stay on the stack.)
     __attribute__((target("avx2"), always_inline)) inline void transpose_4x4_avx2(const std::uint64_t* src, std::int64_t lds,
                                                                    std::uint64_t* dst, std::int64_t ldd) noexcept
     {
