@@ -401,6 +401,20 @@ namespace
             });
         }
 
+        /// The floor of copy_to: ATen's copy_ into a tensor over the memory of
+        /// an xt::xarray<To> written before, the destination copy_to writes
+        /// (16-byte aligned by xtensor's default allocator; ATen's are 64).
+        static void destination_floor(benchmark::State& state, const at::Tensor& t)
+        {
+            xt::xarray<To> out = xt::xarray<To>::from_shape({static_cast<std::size_t>(t.numel())});
+            std::memset(static_cast<void*>(out.data()), 0, out.size() * sizeof(To));
+            const at::Tensor d = permuted<To>::as_tensor_of(out);
+            timed(state, [&] {
+                d.copy_(t);
+                benchmark::DoNotOptimize(out.data());
+            });
+        }
+
         static void aten_to(benchmark::State& state, const at::Tensor& t)
         {
             timed(state, [&] {
@@ -418,8 +432,8 @@ namespace
         }
     };
 
-    /// A row of the ratio table: a candidate, its baseline and its target
-    /// (0: printed for reference).
+    /// A row of the ratio table: a candidate, its baseline (a benchmark, or
+    /// "a + b", the sum of two) and its target (0: printed for reference).
     struct ratio_row
     {
         std::string candidate;
@@ -493,6 +507,9 @@ namespace
             const std::vector<std::size_t> shape{static_cast<std::size_t>(bytes) / sizeof(T)};  // as many elements
             const std::string floor = add(prefix + "container_floor", [shape](benchmark::State& s) { container_floor<T>(s, shape); }, threads);
             row("container_floor", floor, contiguous, "aten", 0);
+            // what to_xarray can't do without: the container, then a copy into
+            // memory written before (the sum of the two rows' times)
+            row("to_xarray", to_xarray, floor + " + " + copy_to, "container_floor + copy_to", 0);
         }
         row("copy_to", copy_to, memcpy_name, "memcpy", large ? 3.0 : 0);  // >= 1/3 of memcpy's bandwidth
         if (c.family == "t2d" && large)
@@ -523,9 +540,12 @@ namespace
         const std::string aten_copy_name = add(prefix + "aten_copy", [source, key](benchmark::State& s) { cast<From, To>::aten_copy(s, source(), key); }, threads);
         const std::string to_xarray = add(prefix + "to_xarray", [source](benchmark::State& s) { cast<From, To>::to_xarray(s, source()); }, threads);
         const std::string copy_to = add(prefix + "copy_to", [source](benchmark::State& s) { cast<From, To>::copy_to(s, source()); }, threads);
+        const std::string floor = add(prefix + "destination_floor", [source](benchmark::State& s) { cast<From, To>::destination_floor(s, source()); }, threads);
         const double mebibytes = static_cast<double>(n * static_cast<std::int64_t>(sizeof(To))) / static_cast<double>(mib);
         rows.push_back({to_xarray, aten_to, target, family, dtype_name(from), label, "to_xarray", "aten", source_mib, threads, mebibytes});
         rows.push_back({copy_to, aten_copy_name, target, family, dtype_name(from), label, "copy_to", "aten", source_mib, threads, mebibytes});
+        rows.push_back({floor, aten_copy_name, 0, family, dtype_name(from), label, "destination_floor", "aten", source_mib, threads, mebibytes});
+        rows.push_back({copy_to, floor, 0, family, dtype_name(from), label, "copy_to", "destination_floor", source_mib, threads, mebibytes});
     }
 
     void register_all()
@@ -600,13 +620,13 @@ namespace
             int missed = 0;
             for (const auto& row : rows)
             {
-                const auto c = m_times.find(row.candidate);
-                const auto b = m_times.find(row.baseline);
-                if (c == m_times.end() || b == m_times.end() || b->second <= 0)
+                const double candidate = time_of(row.candidate);
+                const double baseline = time_of(row.baseline);
+                if (candidate < 0 || baseline <= 0)
                 {
                     continue;
                 }
-                const double value = c->second / b->second;
+                const double value = candidate / baseline;
                 const bool miss = row.target > 0 && value > row.target;
                 missed += miss ? 1 : 0;
                 char verdict[64] = "(reference)";
@@ -668,6 +688,28 @@ namespace
         }
 
     private:
+
+        /// The time of a benchmark, or the sum of those named "a + b"; -1 if one didn't run.
+        double time_of(const std::string& names) const
+        {
+            double sum = 0;
+            std::size_t begin = 0;
+            while (true)
+            {
+                const std::size_t end = names.find(" + ", begin);
+                const auto t = m_times.find(names.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
+                if (t == m_times.end())
+                {
+                    return -1;
+                }
+                sum += t->second;
+                if (end == std::string::npos)
+                {
+                    return sum;
+                }
+                begin = end + 3;
+            }
+        }
 
         std::map<std::string, double> m_times;
     };

@@ -138,24 +138,6 @@ namespace detail
         return a0 < b1 && b0 < a1;
     }
 
-    /// The 1-D copy of same_dense_layout tensors with ATen's kernel, split so that
-    /// the bulk writes to 64-byte aligned memory, as into a tensor ATen allocated
-    /// (xtensor's default allocator aligns to 16 bytes: ~6% slower otherwise).
-    inline void aligned_flat_copy(const at::Tensor& dst, const at::Tensor& src)
-    {
-        const std::int64_t n = src.numel();
-        const at::Tensor d = dst.as_strided({n}, {1});
-        const at::Tensor s = src.as_strided({n}, {1});
-        const auto misalignment = reinterpret_cast<std::uintptr_t>(dst.data_ptr()) % 64;
-        const std::int64_t head =
-            std::min<std::int64_t>(n, static_cast<std::int64_t>((64 - misalignment) % 64 / dst.element_size()));
-        if (head > 0)
-        {
-            d.narrow(0, 0, head).copy_(s.narrow(0, 0, head));
-        }
-        d.narrow(0, head, n - head).copy_(s.narrow(0, head, n - head));
-    }
-
     /// memcpy in 1 MiB chunks on ATen's thread pool.
     inline void parallel_memcpy(void* dst, const void* src, std::size_t bytes)
     {
@@ -196,11 +178,7 @@ namespace detail
         {
             return;
         }
-        if (!same_dense_layout(src, dst))
-        {
-            dst.copy_(src);
-        }
-        else if (src.scalar_type() == dst.scalar_type() && !src.is_conj() && !src.is_neg())
+        if (same_dense_layout(src, dst) && src.scalar_type() == dst.scalar_type() && !src.is_conj() && !src.is_neg())
         {
             const auto bytes = static_cast<std::size_t>(src.nbytes());
             if (fresh)
@@ -218,7 +196,11 @@ namespace detail
         }
         else
         {
-            aligned_flat_copy(dst, src);
+            // A cast, conj or neg bits, or strides the kernel did not take:
+            // ATen's kernel, into the destination as it is (splitting off a head so the rest is 64-byte aligned, as
+            // ATen's own tensors are, cost a second call and gained nothing
+            // measurable: docs/performance.md, casts).
+            dst.copy_(src);
         }
     }
 }

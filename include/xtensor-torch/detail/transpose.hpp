@@ -700,13 +700,13 @@ namespace detail
     {
         static_assert(Size == 0 || Size == 1 || Size == 2 || Size == 4 || Size == 8 || Size == 16,
                       "the kernels move elements of 1, 2, 4, 8 or 16 bytes");
-        transpose_plan plan;
-        if (!plan_transpose(src, dst, plan))
-        {
-            return false;
-        }
         const std::size_t itemsize = c10::elementSize(src.scalar_type());
         if (Size != 0 && itemsize != Size)
+        {
+            return false;  // checked first: cheaper than the plan
+        }
+        transpose_plan plan;
+        if (!plan_transpose(src, dst, plan))
         {
             return false;
         }
