@@ -5,7 +5,6 @@
 #ifndef XTENSOR_TORCH_DETAIL_FAST_COPY_HPP
 #define XTENSOR_TORCH_DETAIL_FAST_COPY_HPP
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -197,9 +196,10 @@ namespace detail
         else
         {
             // A cast, conj or neg bits, or strides the kernel did not take:
-            // ATen's kernel, into the destination as it is (splitting off a head so the rest is 64-byte aligned, as
-            // ATen's own tensors are, cost a second call and gained nothing
-            // measurable: docs/performance.md, casts).
+            // ATen's kernel, one call into the destination as it is (splitting
+            // off a head so that the rest is 64-byte aligned, as ATen's own
+            // tensors are, cost a second call and gained nothing measurable:
+            // docs/performance.md, casts).
             dst.copy_(src);
         }
     }
