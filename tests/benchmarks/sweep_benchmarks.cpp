@@ -78,6 +78,15 @@ namespace
         return at::empty(sizes, at::TensorOptions().dtype(dtype)).fill_(1);
     }
 
+    /// An xt::xarray of the shape whose memory has been written, as written() is.
+    template <class T>
+    xt::xarray<T> written_xarray(c10::IntArrayRef sizes)
+    {
+        xt::xarray<T> out = xt::xarray<T>::from_shape(std::vector<std::size_t>(sizes.begin(), sizes.end()));
+        std::memset(static_cast<void*>(out.data()), 0, out.size() * sizeof(T));
+        return out;
+    }
+
     /// The shapes of the sweep: a family, a label for its size, the x of the
     /// chart (n for the square transposes), the sizes of the contiguous
     /// tensor for a dtype, and the permuted view of it that is copied.
@@ -248,8 +257,7 @@ namespace
 
         static void copy_to(benchmark::State& state, const at::Tensor& t)
         {
-            xt::xarray<T> out = xt::xarray<T>::from_shape(std::vector<std::size_t>(t.sizes().begin(), t.sizes().end()));
-            std::memset(static_cast<void*>(out.data()), 0, out.size() * sizeof(T));
+            xt::xarray<T> out = written_xarray<T>(t.sizes());
             xtt::copy_to(t, out);
             if (!check(state, as_tensor_of(out), t))
             {
@@ -388,8 +396,7 @@ namespace
 
         static void copy_to(benchmark::State& state, const at::Tensor& t)
         {
-            xt::xarray<To> out = xt::xarray<To>::from_shape({static_cast<std::size_t>(t.numel())});
-            std::memset(static_cast<void*>(out.data()), 0, out.size() * sizeof(To));
+            xt::xarray<To> out = written_xarray<To>(t.sizes());
             xtt::copy_to(t, out);
             if (!permuted<To>::check(state, permuted<To>::as_tensor_of(out), t.to(xtt::scalar_type_v<To>)))
             {
@@ -406,8 +413,7 @@ namespace
         /// (16-byte aligned by xtensor's default allocator; ATen's are 64).
         static void destination_floor(benchmark::State& state, const at::Tensor& t)
         {
-            xt::xarray<To> out = xt::xarray<To>::from_shape({static_cast<std::size_t>(t.numel())});
-            std::memset(static_cast<void*>(out.data()), 0, out.size() * sizeof(To));
+            xt::xarray<To> out = written_xarray<To>(t.sizes());
             const at::Tensor d = permuted<To>::as_tensor_of(out);
             timed(state, [&] {
                 d.copy_(t);
